@@ -1,0 +1,142 @@
+"""The one typed settings reader: every setting comes from the environment, with localhost defaults.
+
+Every variable is prefixed ``TURVAVERKKO_``. ``Settings.from_env()`` reads them once; the services,
+workers and CLI receive the resulting frozen object instead of reading ``os.environ`` themselves.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any, get_type_hints
+from urllib.parse import urlsplit, urlunsplit
+
+PREFIX = "TURVAVERKKO_"
+
+#: The services and the HTTP port each listens on by default.
+SERVICE_PORTS: dict[str, int] = {"intake": 8001, "pilots": 8002, "notifications": 8003}
+
+
+class ConfigError(ValueError):
+    """A setting in the environment has a value that cannot be used."""
+
+
+def _parse(name: str, raw: str, kind: Any) -> Any:
+    try:
+        if kind is bool:
+            lowered = raw.strip().lower()
+            if lowered in {"1", "true", "yes", "on"}:
+                return True
+            if lowered in {"0", "false", "no", "off", ""}:
+                return False
+            raise ValueError(raw)
+        if kind is int:
+            return int(raw)
+        if kind is float:
+            return float(raw)
+        if kind == tuple[str, ...]:
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+        return raw
+    except ValueError:
+        raise ConfigError(f"{PREFIX}{name.upper()} has an invalid value for a {kind}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Configuration of one process. Field ``x_y`` is read from ``TURVAVERKKO_X_Y``."""
+
+    #: ``development`` or ``production``; production refuses the development token issuer.
+    env: str = "development"
+    #: PostgreSQL server URL without a database name; each service appends its own database.
+    postgres_url: str = "postgresql+psycopg://root@127.0.0.1:5432"
+    #: Database names are ``<prefix><service>``; tests use a per-session prefix.
+    database_prefix: str = "turvaverkko_"
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
+    #: The durable topic exchange that carries every domain event.
+    events_exchange: str = "turvaverkko.events"
+    #: Where rejected messages go; every consumer queue has its dead-letter queue bound here.
+    dead_letter_exchange: str = "turvaverkko.dead-letter"
+    #: How many times a message is delivered before it is dead-lettered.
+    delivery_limit: int = 5
+    #: Upper bound on a consumer queue's length; beyond it the broker rejects publishes.
+    queue_max_length: int = 1_000_000
+    consumer_prefetch: int = 64
+    consumer_concurrency: int = 4
+    relay_batch_size: int = 500
+    relay_batches_in_flight: int = 4
+    relay_poll_interval: float = 0.1
+    relay_confirm_timeout: float = 30.0
+    outbox_retention_hours: int = 168
+    #: Longest wait between reconnection attempts to the broker, in seconds.
+    reconnect_max_delay: float = 30.0
+    # Auth: production verifies tokens against the identity provider's JWKS.
+    jwt_issuer: str = "turvaverkko-dev"
+    jwt_audience: str = "turvaverkko"
+    jwks_url: str = ""
+    jwt_algorithms: tuple[str, ...] = ("RS256", "ES256", "PS256")
+    dev_jwt_secret: str = "turvaverkko-development-signing-key-not-for-production"  # noqa: S105
+    dev_token_ttl_seconds: int = 8 * 3600
+    # HTTP
+    max_body_bytes: int = 5 * 1024 * 1024
+    rate_limit: str = "600 per minute"
+    rate_limit_storage_uri: str = "memory://"
+    log_level: str = "INFO"
+    host: str = "127.0.0.1"
+    intake_port: int = SERVICE_PORTS["intake"]
+    pilots_port: int = SERVICE_PORTS["pilots"]
+    notifications_port: int = SERVICE_PORTS["notifications"]
+    web_workers: int = 2
+    web_threads: int = 4
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read every ``TURVAVERKKO_*`` variable; ``overrides`` win over the environment."""
+        environ = os.environ if environ is None else environ
+        hints = get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = environ.get(PREFIX + f.name.upper())
+            if raw is not None:
+                values[f.name] = _parse(f.name, raw, hints[f.name])
+        values.update(overrides)
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.env not in {"development", "production"}:
+            raise ConfigError(f"{PREFIX}ENV must be development or production, not {self.env!r}")
+        if self.env == "production" and not self.jwks_url:
+            raise ConfigError(f"{PREFIX}JWKS_URL is required in production")
+        if self.delivery_limit < 1:
+            raise ConfigError(f"{PREFIX}DELIVERY_LIMIT must be at least 1")
+        if any(alg.upper().startswith("HS") or alg == "none" for alg in self.jwt_algorithms):
+            raise ConfigError(f"{PREFIX}JWT_ALGORITHMS may list only asymmetric algorithms")
+
+    def database_name(self, service: str) -> str:
+        return f"{self.database_prefix}{service}"
+
+    def database_url(self, service: str) -> str:
+        """The SQLAlchemy URL of a service's own database."""
+        return f"{self.postgres_url.rstrip('/')}/{self.database_name(service)}"
+
+    def port(self, service: str) -> int:
+        return int(getattr(self, f"{service}_port"))
+
+    @property
+    def amqp_address(self) -> str:
+        """The broker address without credentials, safe to print."""
+        return _without_credentials(self.amqp_url)
+
+    @property
+    def postgres_address(self) -> str:
+        """The database server address without credentials, safe to print."""
+        return _without_credentials(self.postgres_url)
+
+
+def _without_credentials(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))

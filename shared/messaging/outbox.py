@@ -1,0 +1,261 @@
+"""The outbox relay: publishes outbox rows to the events exchange and marks them sent only after
+the broker has confirmed them.
+
+- Rows are claimed in batches with ``FOR UPDATE SKIP LOCKED`` inside a transaction that stays open
+  until the batch is confirmed, so two relays running at once never publish the same rows
+  concurrently, and a relay that dies releases its rows for the next one.
+- Confirms are pipelined: every message of several batches is in flight at once and confirms are
+  matched by delivery tag (``multiple=True`` acknowledges a whole range).
+- A row is marked sent only after its ack. A crash between publishing and marking re-sends the
+  row later; consumers are idempotent on the event id, so the re-sent message has no second effect.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pika
+import sqlalchemy as sa
+from pika.channel import Channel
+from pika.spec import Basic
+from sqlalchemy.engine import Connection, Engine
+
+from shared.config import Settings
+from shared.messaging.connection import BrokerWorker
+from shared.messaging.envelope import CONTENT_TYPE
+from shared.messaging.schema import outbox
+
+log = logging.getLogger(__name__)
+
+_CLAIM = (
+    sa.select(
+        outbox.c.id, outbox.c.event_id, outbox.c.event_type, outbox.c.headers, outbox.c.payload
+    )
+    .where(outbox.c.sent_at.is_(None))
+    .order_by(outbox.c.id)
+    .with_for_update(skip_locked=True)
+)
+_MARK_SENT = sa.text(
+    "UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = ANY(:ids)"
+)
+_COUNT_ATTEMPT = sa.text("UPDATE outbox SET attempts = attempts + 1 WHERE id = ANY(:ids)")
+_PURGE = sa.text(
+    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE sent_at < now() - "
+    "make_interval(hours => :hours) LIMIT 10000)"
+)
+
+
+@dataclass
+class Batch:
+    """Rows claimed in one open transaction, published and awaiting their confirms."""
+
+    connection: Connection
+    transaction: sa.RootTransaction
+    rows: list[Any] = field(default_factory=list)
+    unconfirmed: dict[int, int] = field(default_factory=dict)  # delivery tag → outbox id
+    acked: list[int] = field(default_factory=list)
+    nacked: list[int] = field(default_factory=list)
+    first_tag: int = 0
+    last_tag: int = 0
+    published_at: float = 0.0
+
+    def release(self) -> None:
+        try:
+            if self.transaction.is_active:
+                self.transaction.rollback()
+        finally:
+            self.connection.close()
+
+
+class OutboxRelay(BrokerWorker):
+    """Publishes one service's outbox. Run it as its own process: ``turvaverkko worker SVC relay``."""
+
+    kind = "outbox-relay"
+
+    def __init__(self, settings: Settings, engine: Engine, service: str, **overrides: Any) -> None:
+        super().__init__(settings, f"{service}.relay", **overrides)
+        self.engine = engine
+        self.service = service
+        self._batches: list[Batch] = []
+        self._next_tag = 1
+        self._pump_scheduled = False
+        self._last_purge = 0.0
+        #: Rows confirmed and marked sent since start (for logs, tests and the benchmark).
+        self.sent_total = 0
+
+    # --- life cycle hooks -------------------------------------------------------------------
+
+    def on_channel_open(self, channel: Channel) -> None:
+        self._next_tag = 1
+        channel.confirm_delivery(self._on_confirm, callback=self._on_confirm_mode)
+
+    def _on_confirm_mode(self, _frame: Any) -> None:
+        self.ready.set()
+        self._schedule_pump(0)
+
+    def on_disconnected(self) -> None:
+        # Unconfirmed rows go back to the table unmarked; the next connection re-sends them.
+        for batch in self._batches:
+            batch.release()
+        if self._batches:
+            log.warning(
+                "released %d unconfirmed batches for re-sending",
+                len(self._batches),
+                extra={"worker": self.name},
+            )
+        self._batches = []
+        self._pump_scheduled = False
+
+    def _begin_stop(self) -> None:
+        if not self._batches:
+            self.close_connection()
+        # otherwise the last confirm closes the connection (see _finish)
+
+    # --- the pump ---------------------------------------------------------------------------
+
+    def _schedule_pump(self, delay: float) -> None:
+        if self._pump_scheduled or self._connection is None:
+            return
+        self._pump_scheduled = True
+        self._connection.ioloop.call_later(delay, self._pump)
+
+    def _pump(self) -> None:
+        self._pump_scheduled = False
+        channel = self._channel
+        if channel is None or not channel.is_open or self.stopping:
+            return
+        self._check_confirm_deadline()
+        try:
+            while len(self._batches) < self.settings.relay_batches_in_flight:
+                batch = self._claim()
+                if batch is None:
+                    break
+                self._publish(channel, batch)
+            if not self._batches:
+                self._purge_sent_rows()
+        except sa.exc.SQLAlchemyError:
+            # The database is away: keep the broker connection and try again shortly.
+            log.exception("cannot read the outbox", extra={"worker": self.name})
+            self._schedule_pump(self._backoff.next_delay())
+            return
+        if not self._batches:
+            self._schedule_pump(self.settings.relay_poll_interval)
+        else:
+            # Confirms drive the next claim; this timer only watches for lost confirms.
+            self._schedule_pump(min(1.0, self.settings.relay_confirm_timeout))
+
+    def _claim(self) -> Batch | None:
+        connection = self.engine.connect()
+        transaction = connection.begin()
+        try:
+            rows = connection.execute(_CLAIM.limit(self.settings.relay_batch_size)).all()
+        except Exception:
+            transaction.rollback()
+            connection.close()
+            raise
+        if not rows:
+            transaction.rollback()
+            connection.close()
+            return None
+        return Batch(connection, transaction, rows=list(rows))
+
+    def _publish(self, channel: Channel, batch: Batch) -> None:
+        exchange = self.settings.events_exchange
+        batch.first_tag = self._next_tag
+        for row in batch.rows:
+            properties = pika.BasicProperties(
+                content_type=CONTENT_TYPE,
+                delivery_mode=pika.DeliveryMode.Persistent,
+                message_id=row.event_id,
+                type=row.event_type,
+                app_id=self.service,
+                headers=row.headers or None,
+            )
+            channel.basic_publish(exchange, row.event_type, row.payload, properties)
+            batch.unconfirmed[self._next_tag] = row.id
+            self._next_tag += 1
+        batch.last_tag = self._next_tag - 1
+        batch.published_at = time.monotonic()
+        batch.rows = []
+        self._batches.append(batch)
+
+    def _on_confirm(self, frame: Any) -> None:
+        method = frame.method
+        acked = isinstance(method, Basic.Ack)
+        tag = method.delivery_tag
+        finished: list[Batch] = []
+        for batch in self._batches:
+            if batch.first_tag > tag:
+                break
+            if method.multiple:
+                for t in range(batch.first_tag, min(batch.last_tag, tag) + 1):
+                    row_id = batch.unconfirmed.pop(t, None)
+                    if row_id is not None:
+                        (batch.acked if acked else batch.nacked).append(row_id)
+            elif batch.last_tag >= tag:
+                row_id = batch.unconfirmed.pop(tag, None)
+                if row_id is not None:
+                    (batch.acked if acked else batch.nacked).append(row_id)
+            if not batch.unconfirmed:
+                finished.append(batch)
+        for batch in finished:
+            self._batches.remove(batch)
+            try:
+                self._finish(batch)
+            except sa.exc.SQLAlchemyError:
+                # Not marked: the rows are published again later, which consumers tolerate.
+                log.exception("cannot mark confirmed rows sent", extra={"worker": self.name})
+        if finished:
+            if self.stopping and not self._batches:
+                self.close_connection()
+            else:
+                self._schedule_pump(0)
+
+    def _finish(self, batch: Batch) -> None:
+        """Mark the acknowledged rows sent; nacked rows stay unsent and are retried."""
+        try:
+            if batch.acked:
+                batch.connection.execute(_MARK_SENT, {"ids": batch.acked})
+            if batch.nacked:
+                batch.connection.execute(_COUNT_ATTEMPT, {"ids": batch.nacked})
+                log.warning(
+                    "broker refused %d messages; they stay in the outbox",
+                    len(batch.nacked),
+                    extra={"worker": self.name},
+                )
+            batch.transaction.commit()
+            self.sent_total += len(batch.acked)
+        finally:
+            batch.release()
+
+    def _check_confirm_deadline(self) -> None:
+        if self._batches and (
+            time.monotonic() - self._batches[0].published_at > self.settings.relay_confirm_timeout
+        ):
+            log.error(
+                "no publisher confirm within %.0fs; reconnecting",
+                self.settings.relay_confirm_timeout,
+                extra={"worker": self.name},
+            )
+            self.close_connection()
+
+    def _purge_sent_rows(self) -> None:
+        now = time.monotonic()
+        if now - self._last_purge < 60:
+            return
+        self._last_purge = now
+        with self.engine.begin() as connection:
+            connection.execute(_PURGE, {"hours": self.settings.outbox_retention_hours})
+
+
+def pending_count(engine: Engine) -> int:
+    """Rows waiting to be published (for /metrics and tests)."""
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
+                sa.select(sa.func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))
+            ).scalar_one()
+        )

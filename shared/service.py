@@ -1,0 +1,218 @@
+"""What every service's ``create_app()`` is built from: one factory, so that the three services
+answer errors, authenticate, log, rate-limit, report health and expose metrics the same way."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pika
+import sqlalchemy as sa
+from flask import Blueprint, Flask, Response, current_app, g
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_smorest import Api
+from flask_smorest import Blueprint as ApiBlueprint
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared import auth, http
+from shared.config import Settings
+from shared.db import UnitOfWork, make_engine, make_session_factory
+from shared.messaging import topology
+from shared.messaging.outbox import pending_count
+
+#: Blueprints reachable without a token: health, metrics and the API documentation.
+PUBLIC_BLUEPRINTS = frozenset({"platform", "api-docs"})
+
+
+@dataclass
+class ServiceContext:
+    """The per-process dependencies of one service, kept on ``app.extensions['turvaverkko']``."""
+
+    name: str
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    verifier: auth.TokenVerifier
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions)
+
+
+def service_context() -> ServiceContext:
+    return current_app.extensions["turvaverkko"]
+
+
+class ServiceApi(Api):
+    """flask-smorest's Api, answering every HTTP error as problem+json."""
+
+    def handle_http_exception(self, error: Any) -> Response:  # type: ignore[override]
+        return http.handle_http_exception(error)
+
+
+class _Metrics:
+    def __init__(self, service: str, context: ServiceContext) -> None:
+        self.service = service
+        self.context = context
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "http_requests_total",
+            "HTTP requests answered",
+            ["service", "method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "http_request_duration_seconds",
+            "Time to answer an HTTP request",
+            ["service", "method", "route"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+        )
+        self._scrape_time = CollectorRegistry(auto_describe=False)
+        self._scrape_time.register(self)  # type: ignore[arg-type]
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        self.requests.labels(self.service, method, route, str(status)).inc()
+        self.latency.labels(self.service, method, route).observe(seconds)
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        """Scrape-time figures read from the database: the outbox backlog."""
+        gauge = GaugeMetricFamily(
+            "outbox_pending_events", "Events not yet confirmed by the broker", labels=["service"]
+        )
+        try:
+            gauge.add_metric([self.service], pending_count(self.context.engine))
+        except sa.exc.SQLAlchemyError:
+            return []
+        return [gauge]
+
+    def exposition(self) -> bytes:
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+        else:
+            registry = self.registry
+        return generate_latest(registry) + generate_latest(self._scrape_time)
+
+
+def _platform_blueprint(context: ServiceContext, metrics: _Metrics) -> Blueprint:
+    bp = Blueprint("platform", __name__)
+
+    @bp.get("/health/live")
+    def live() -> Any:
+        return {"status": "live", "service": context.name}
+
+    @bp.get("/health/ready")
+    def ready() -> Any:
+        checks = {"database": _database_ok(context.engine), "broker": _broker_ok(context.settings)}
+        if all(v == "ok" for v in checks.values()):
+            return {"status": "ready", "service": context.name, "checks": checks}
+        failing = ", ".join(name for name, v in checks.items() if v != "ok")
+        return http.problem(
+            503, f"Not ready: {failing} unreachable.", checks=checks, headers={"Retry-After": "5"}
+        )
+
+    @bp.get("/metrics")
+    def metrics_view() -> Response:
+        return Response(metrics.exposition(), mimetype=CONTENT_TYPE_LATEST)
+
+    return bp
+
+
+def _database_ok(engine: Engine) -> str:
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+        return "ok"
+    except sa.exc.SQLAlchemyError:
+        return "unreachable"
+
+
+def _broker_ok(settings: Settings) -> str:
+    try:
+        connection = pika.BlockingConnection(
+            topology.connection_parameters(settings, socket_timeout=2, stack_timeout=3)
+        )
+        connection.close()
+        return "ok"
+    except (pika.exceptions.AMQPError, OSError):
+        return "unreachable"
+
+
+def _rate_limit_key() -> str:
+    principal = g.get("principal")
+    return f"sub:{principal.subject}" if principal else f"ip:{get_remote_address()}"
+
+
+def create_service_app(
+    name: str,
+    *,
+    title: str,
+    description: str,
+    blueprints: Iterable[ApiBlueprint] = (),
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+    configure: Callable[[Flask], None] | None = None,
+) -> Flask:
+    """Build a service's Flask app: settings from the environment unless given."""
+    settings = settings or Settings.from_env()
+    app = Flask(f"services.{name}")
+    app.config.update(
+        API_TITLE=title,
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "info": {"description": description},
+            "components": {
+                "securitySchemes": {
+                    "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                }
+            },
+            "security": [{"bearer": []}],
+        },
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
+    engine = engine or make_engine(settings.database_url(name), application_name=f"{name}-web")
+    context = ServiceContext(
+        name, settings, engine, make_session_factory(engine), auth.TokenVerifier(settings)
+    )
+    app.extensions["turvaverkko"] = context
+    metrics = _Metrics(name, context)
+
+    api = ServiceApi(app)
+    http.install(app, name, on_request_done=metrics.observe)
+    auth.install(app, context.verifier, PUBLIC_BLUEPRINTS)
+    app.before_request(lambda: http.check_content_type(app))
+    limiter = Limiter(
+        _rate_limit_key,
+        default_limits=[settings.rate_limit],
+        storage_uri=settings.rate_limit_storage_uri,
+        headers_enabled=True,
+        key_prefix=name,
+    )
+    limiter.init_app(app)
+    app.extensions["turvaverkko.limiter"] = limiter
+
+    platform = _platform_blueprint(context, metrics)
+    limiter.exempt(platform)
+    app.register_blueprint(platform)
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint)
+    if configure is not None:
+        configure(app)
+    return app

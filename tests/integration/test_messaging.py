@@ -1,0 +1,340 @@
+"""Events cross service boundaries exactly once in effect, through the real PostgreSQL and RabbitMQ,
+also when processes die at the worst moment and when the broker drops every connection."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+
+import pika
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from shared.config import Settings
+from shared.db import UnitOfWork, make_session_factory
+from shared.messaging import topology
+from shared.messaging.consumer import Consumer, ConsumerSpec, Outcome
+from shared.messaging.events import EventType
+from shared.messaging.outbox import OutboxRelay, pending_count
+from tests.conftest import ROOT, worker_environment
+from tests.support.infrastructure import SessionInfrastructure
+from tests.support.probe import (
+    effects,
+    ensure_effect_table,
+    probe_consumer,
+    probe_event,
+    write_events,
+)
+from tests.support.worker_process import CRASH_EXIT
+from tests.support.workers import running, wait_until
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("empty_outboxes")]
+
+
+@pytest.fixture
+def intake(engines: dict[str, Engine]) -> Engine:
+    """The producing side: intake's own database and outbox."""
+    return engines["intake"]
+
+
+@pytest.fixture
+def notifications(engines: dict[str, Engine]) -> Engine:
+    """The consuming side: notifications' own database, where the probe's effect lands."""
+    ensure_effect_table(engines["notifications"])
+    return engines["notifications"]
+
+
+def make_consumer(settings: Settings, engine: Engine, spec: ConsumerSpec, **kw: object) -> Consumer:
+    sessions = make_session_factory(engine)
+    return Consumer(settings, spec, lambda: UnitOfWork(sessions), **kw)
+
+
+def queue_depth(settings: Settings, queue: str) -> int:
+    connection = pika.BlockingConnection(topology.connection_parameters(settings))
+    try:
+        return connection.channel().queue_declare(queue, passive=True).method.message_count
+    finally:
+        connection.close()
+
+
+def declare(settings: Settings, spec: ConsumerSpec) -> None:
+    """Create the consumer's queue before anything is published, as `turvaverkko run` does."""
+    topology.declare(settings, [spec.queue])
+
+
+def run_process(settings: Settings, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tests.support.worker_process", *args],
+        cwd=ROOT,
+        env=worker_environment(settings),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_event_committed_in_intake_has_its_effect_in_notifications_exactly_once(
+    settings: Settings, intake: Engine, notifications: Engine
+) -> None:
+    spec = probe_consumer()
+    declare(settings, spec)
+    ids = write_events(intake, (probe_event(i) for i in range(50)))
+
+    with (
+        running(OutboxRelay(settings, intake, "intake")) as relay,
+        running(make_consumer(settings, notifications, spec)),
+    ):
+        wait_until(lambda: len(effects(notifications, spec.name)) == 50, 30, "50 effects")
+        wait_until(lambda: pending_count(intake) == 0, 10, "the outbox to be marked sent")
+
+    assert effects(notifications, spec.name) == dict.fromkeys(ids, 1)
+    assert relay.sent_total == 50
+
+
+def test_rolled_back_unit_of_work_publishes_nothing(
+    settings: Settings, intake: Engine, notifications: Engine
+) -> None:
+    spec = probe_consumer()
+    declare(settings, spec)
+    sessions = make_session_factory(intake)
+    rolled_back = probe_event(1)
+    with UnitOfWork(sessions) as uow:
+        uow.publish(rolled_back)  # never committed
+    failed = probe_event(2)
+    with pytest.raises(RuntimeError), UnitOfWork(sessions) as uow:
+        uow.publish(failed)
+        raise RuntimeError("the change failed half way")
+    assert pending_count(intake) == 0
+
+    # A committed marker after them proves the pipe was flowing when they would have arrived.
+    [marker] = write_events(intake, [probe_event(3)])
+    with (
+        running(OutboxRelay(settings, intake, "intake")),
+        running(make_consumer(settings, notifications, spec)),
+    ):
+        wait_until(lambda: marker in effects(notifications, spec.name), 30, "the marker")
+    assert set(effects(notifications, spec.name)) == {marker}
+    assert queue_depth(settings, spec.queue.name) == 0
+
+
+def test_relay_dying_after_publish_before_marking_sent_resends_and_effect_stays_single(
+    settings: Settings, intake: Engine, notifications: Engine
+) -> None:
+    spec = probe_consumer()
+    declare(settings, spec)
+    ids = write_events(intake, (probe_event(i) for i in range(20)))
+
+    crashed = run_process(settings, "relay", "intake", "--crash-after-confirm")
+    assert crashed.returncode == CRASH_EXIT, crashed.stdout + crashed.stderr
+    assert pending_count(intake) == 20, "confirmed but unmarked rows must stay in the outbox"
+    assert queue_depth(settings, spec.queue.name) == 20, "the dead relay did publish them"
+
+    with running(make_consumer(settings, notifications, spec)) as consumer:
+        wait_until(lambda: len(effects(notifications, spec.name)) == 20, 30, "first effects")
+        with running(OutboxRelay(settings, intake, "intake")):
+            wait_until(lambda: pending_count(intake) == 0, 30, "the re-sent rows to be marked")
+            wait_until(lambda: consumer.outcomes["duplicate"] == 20, 30, "the duplicates")
+
+    assert effects(notifications, spec.name) == dict.fromkeys(ids, 1)
+
+
+def test_consumer_dying_before_ack_gets_the_message_again_without_a_second_effect(
+    settings: Settings, intake: Engine, notifications: Engine
+) -> None:
+    spec = probe_consumer()
+    declare(settings, spec)
+    ids = write_events(intake, (probe_event(i) for i in range(10)))
+    with running(OutboxRelay(settings, intake, "intake")):
+        wait_until(lambda: pending_count(intake) == 0, 30, "publishing")
+
+    crashed = run_process(settings, "consumer", spec.name, "--crash-before-ack")
+    assert crashed.returncode == CRASH_EXIT, crashed.stdout + crashed.stderr
+    applied_before_crash = effects(notifications, spec.name)
+    assert applied_before_crash, "the dying consumer committed at least one effect"
+    assert queue_depth(settings, spec.queue.name) == 10, "nothing was acknowledged"
+
+    with running(make_consumer(settings, notifications, spec)) as consumer:
+        wait_until(lambda: len(effects(notifications, spec.name)) == 10, 30, "all effects")
+        wait_until(lambda: queue_depth(settings, spec.queue.name) == 0, 30, "all acks")
+
+    assert effects(notifications, spec.name) == dict.fromkeys(ids, 1)
+    assert consumer.outcomes["duplicate"] == len(applied_before_crash)
+
+
+def test_closing_every_broker_connection_mid_stream_loses_nothing_and_duplicates_nothing(
+    settings: Settings, infrastructure: SessionInfrastructure, intake: Engine, notifications: Engine
+) -> None:
+    spec = probe_consumer()
+    declare(settings, spec)
+    total = 3000
+    ids: list[str] = []
+    with (
+        running(OutboxRelay(settings, intake, "intake")) as relay,
+        running(make_consumer(settings, notifications, spec)) as consumer,
+    ):
+        for chunk in range(6):
+            ids += write_events(intake, (probe_event(chunk * 500 + i) for i in range(500)))
+            if chunk in (1, 3):
+                seen = len(effects(notifications, spec.name))
+                wait_until(lambda s=seen: len(effects(notifications, spec.name)) > s, 30, "flow")
+                infrastructure.admin.close_all_connections(infrastructure.vhost)
+        wait_until(lambda: len(effects(notifications, spec.name)) == total, 90, "every effect")
+        wait_until(lambda: pending_count(intake) == 0, 30, "the outbox to drain")
+
+    assert effects(notifications, spec.name) == dict.fromkeys(ids, 1)
+    assert relay.sessions_opened >= 3, "the relay reconnected after each closure"
+    assert consumer.sessions_opened >= 3, "the consumer reconnected after each closure"
+
+
+def test_message_whose_handler_always_fails_is_dead_lettered_while_others_go_on(
+    settings: Settings, intake: Engine, notifications: Engine
+) -> None:
+    spec = probe_consumer()
+    declare(settings, spec)
+    [poison] = write_events(intake, [probe_event(0, poison=True)])
+    good = write_events(intake, (probe_event(i) for i in range(1, 21)))
+
+    with (
+        running(OutboxRelay(settings, intake, "intake")),
+        running(make_consumer(settings, notifications, spec)) as consumer,
+    ):
+        wait_until(lambda: queue_depth(settings, spec.queue.dead_letter_queue) == 1, 60, "DLQ")
+        wait_until(lambda: len(effects(notifications, spec.name)) == 20, 30, "the good ones")
+
+    assert effects(notifications, spec.name) == dict.fromkeys(good, 1)
+    assert consumer.outcomes[Outcome.RETRY] == settings.delivery_limit + 1
+    connection = pika.BlockingConnection(topology.connection_parameters(settings))
+    try:
+        method, properties, _body = connection.channel().basic_get(
+            spec.queue.dead_letter_queue, auto_ack=True
+        )
+    finally:
+        connection.close()
+    assert method is not None and properties.message_id == poison
+    assert queue_depth(settings, spec.queue.name) == 0
+
+
+def test_message_that_is_not_a_cloudevent_is_dead_lettered_at_once(
+    settings: Settings, notifications: Engine
+) -> None:
+    spec = probe_consumer()
+    declare(settings, spec)
+    connection = pika.BlockingConnection(topology.connection_parameters(settings))
+    channel = connection.channel()
+    channel.confirm_delivery()
+    channel.basic_publish(settings.events_exchange, EventType.PLATFORM_PROBE, b"{not json")
+    channel.basic_publish(settings.events_exchange, EventType.PLATFORM_PROBE, b'{"id": "x"}')
+    connection.close()
+
+    with running(make_consumer(settings, notifications, spec)) as consumer:
+        wait_until(lambda: queue_depth(settings, spec.queue.dead_letter_queue) == 2, 30, "DLQ")
+    assert consumer.outcomes[Outcome.DEAD_LETTER] == 2
+    assert consumer.outcomes[Outcome.RETRY] == 0
+
+
+def test_two_relays_running_at_once_publish_each_row_once(
+    settings: Settings, intake: Engine
+) -> None:
+    # A plain queue (no idempotent consumer) counts exactly what the relays published.
+    counting_queue = f"tvtest.count.{threading.get_ident()}"
+    connection = pika.BlockingConnection(topology.connection_parameters(settings))
+    channel = connection.channel()
+    topology.declare_events_exchange(channel, settings)
+    channel.queue_declare(counting_queue, arguments={"x-queue-type": "quorum"}, durable=True)
+    channel.queue_bind(counting_queue, settings.events_exchange, EventType.PLATFORM_PROBE)
+    try:
+        write_events(intake, (probe_event(i) for i in range(2000)))
+        with (
+            running(OutboxRelay(settings, intake, "intake")) as first,
+            running(OutboxRelay(settings, intake, "intake")) as second,
+        ):
+            wait_until(lambda: pending_count(intake) == 0, 60, "both relays to drain")
+        assert first.sent_total + second.sent_total == 2000
+        assert queue_depth(settings, counting_queue) == 2000
+    finally:
+        channel.queue_delete(counting_queue)
+        connection.close()
+
+
+def test_slow_handler_does_not_starve_heartbeats(
+    settings: Settings, intake: Engine, notifications: Engine
+) -> None:
+    spec = probe_consumer()
+    declare(settings, spec)
+    # Heartbeat every second: a loop blocked for 4 s would miss several and be disconnected.
+    [slow] = write_events(intake, [probe_event(0, hold_seconds=4)])
+    with (
+        running(OutboxRelay(settings, intake, "intake")),
+        running(make_consumer(settings, notifications, spec, heartbeat=1)) as consumer,
+    ):
+        wait_until(lambda: slow in effects(notifications, spec.name), 30, "the slow effect")
+        wait_until(lambda: queue_depth(settings, spec.queue.name) == 0, 10, "the ack")
+    assert consumer.sessions_opened == 1, "the connection survived the slow handler"
+    assert consumer.outcomes["duplicate"] == 0
+
+
+def test_consumer_stops_on_sigterm_after_finishing_its_message(
+    settings: Settings, intake: Engine, notifications: Engine
+) -> None:
+    spec = probe_consumer()
+    declare(settings, spec)
+    [slow] = write_events(intake, [probe_event(0, hold_seconds=2)])
+    with running(OutboxRelay(settings, intake, "intake")):
+        wait_until(lambda: pending_count(intake) == 0, 30, "publishing")
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.worker_process", "consumer", spec.name],
+        cwd=ROOT,
+        env=worker_environment(settings),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        # Ready count 0 means the consumer holds the message; its handler takes 2 s.
+        wait_until(lambda: queue_depth(settings, spec.queue.name) == 0, 30, "the delivery")
+        assert slow not in effects(notifications, spec.name), "SIGTERM must come mid-handler"
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 0, output
+    assert effects(notifications, spec.name) == {slow: 1}
+    assert queue_depth(settings, spec.queue.name) == 0, "the in-flight message was acknowledged"
+
+
+def test_processed_event_record_is_per_consumer(
+    settings: Settings, intake: Engine, notifications: Engine
+) -> None:
+    """Two consumers of the same event each apply it once: the record is (consumer, event id)."""
+    first, second = probe_consumer(), probe_consumer()
+    declare(settings, first)
+    declare(settings, second)
+    [event] = write_events(intake, [probe_event(0)])
+    with (
+        running(OutboxRelay(settings, intake, "intake")),
+        running(make_consumer(settings, notifications, first)),
+        running(make_consumer(settings, notifications, second)),
+    ):
+        wait_until(
+            lambda: (
+                event in effects(notifications, first.name)
+                and event in effects(notifications, second.name)
+            ),
+            30,
+            "both effects",
+        )
+    with notifications.connect() as connection:
+        records = (
+            connection.execute(
+                sa.text("SELECT consumer FROM processed_event WHERE event_id = :id"), {"id": event}
+            )
+            .scalars()
+            .all()
+        )
+    assert sorted(records) == sorted(
+        [f"notifications.{first.name}", f"notifications.{second.name}"]
+    )

@@ -1,0 +1,189 @@
+"""Static checks of the deployment files: compose.yaml, deploy/Dockerfile and the broker config.
+
+Nothing here needs Docker; the files are validated and read, not built or run.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = ROOT / "compose.yaml"
+DOCKERFILE = ROOT / "deploy" / "Dockerfile"
+RABBITMQ_CONF = ROOT / "deploy" / "rabbitmq" / "rabbitmq.conf"
+WEB_PORTS = {"intake": 8001, "pilots": 8002, "notifications": 8003}
+
+
+@pytest.fixture(scope="module")
+def services() -> dict[str, dict[str, Any]]:
+    document = YAML(typ="safe").load(COMPOSE.read_text(encoding="utf-8"))
+    return document["services"]
+
+
+def _command(service: dict[str, Any]) -> list[str]:
+    command = service.get("command", [])
+    return command.split() if isinstance(command, str) else [str(part) for part in command]
+
+
+def _published_container_ports(service: dict[str, Any]) -> set[int]:
+    ports: set[int] = set()
+    for entry in service.get("ports", []):
+        if isinstance(entry, dict):
+            ports.add(int(entry["target"]))
+        else:
+            ports.add(int(str(entry).split("/")[0].rsplit(":", 1)[-1]))
+    return ports
+
+
+def _dockerfile_instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, with continuation lines joined and comments dropped."""
+    text = re.sub(r"\\\n", " ", DOCKERFILE.read_text(encoding="utf-8"))
+    instructions = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            keyword, _, arguments = stripped.partition(" ")
+            instructions.append((keyword.upper(), arguments.strip()))
+    return instructions
+
+
+def test_compose_file_is_valid_against_the_compose_spec_schema() -> None:
+    check_jsonschema = Path(sys.executable).parent / "check-jsonschema"
+    result = subprocess.run(
+        [str(check_jsonschema), "--builtin-schema", "vendor.compose-spec", str(COMPOSE)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_project_container_runs_the_one_image_built_from_deploy_dockerfile(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    built = {name: s for name, s in services.items() if "build" in s}
+    assert built, "no service builds the project image"
+    assert {s["image"] for s in built.values()} == {"turvaverkko:latest"}
+    for name, service in built.items():
+        assert service["build"]["context"] == ".", name
+        assert service["build"]["dockerfile"] == "deploy/Dockerfile", name
+    unbuilt = {name for name, s in services.items() if "build" not in s}
+    assert unbuilt == {"postgres", "rabbitmq"}
+
+
+@pytest.mark.parametrize("name", sorted(WEB_PORTS))
+def test_each_service_has_a_gunicorn_web_container_publishing_its_port(
+    services: dict[str, dict[str, Any]],
+    name: str,
+) -> None:
+    port = WEB_PORTS[name]
+    web = services[name]
+    command = _command(web)
+    assert command[0] == "gunicorn"
+    assert f"0.0.0.0:{port}" in command
+    assert f"services.cli:web_app('{name}')" in command
+    assert _published_container_ports(web) == {port}
+    assert f":{port}/health/" in " ".join(_command({"command": web["healthcheck"]["test"]}))
+
+
+@pytest.mark.parametrize("name", sorted(WEB_PORTS))
+def test_each_service_has_a_relay_worker_stopped_by_sigterm(
+    services: dict[str, dict[str, Any]],
+    name: str,
+) -> None:
+    relay = services[f"{name}-relay"]
+    assert _command(relay) == ["turvaverkko", "worker", name, "relay"]
+    assert relay["stop_signal"] == "SIGTERM"
+    assert "stop_grace_period" in relay
+    assert relay["restart"] == "unless-stopped"
+
+
+def test_project_containers_start_after_migration_succeeds_and_the_broker_is_healthy(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    migrate = services["migrate"]
+    assert _command(migrate) == ["turvaverkko", "migrate"]
+    assert migrate["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    long_running = [n for n, s in services.items() if "build" in s and n != "migrate"]
+    for name in long_running:
+        depends_on = services[name]["depends_on"]
+        assert depends_on["migrate"]["condition"] == "service_completed_successfully", name
+        assert depends_on["rabbitmq"]["condition"] == "service_healthy", name
+
+
+def test_postgres_and_rabbitmq_have_healthchecks_and_start_on_their_own(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    assert "pg_isready" in _command({"command": services["postgres"]["healthcheck"]["test"]})
+    assert "rabbitmq-diagnostics" in _command(
+        {"command": services["rabbitmq"]["healthcheck"]["test"]}
+    )
+    for name in ("postgres", "rabbitmq"):
+        assert "depends_on" not in services[name], name
+
+
+def test_every_project_container_gets_the_same_backing_service_urls(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    for name, service in services.items():
+        if "build" not in service:
+            continue
+        env = service["environment"]
+        assert env["TURVAVERKKO_POSTGRES_URL"].endswith("@postgres:5432"), name
+        assert env["TURVAVERKKO_AMQP_URL"].startswith("amqp://"), name
+        assert "@rabbitmq:5672/" in env["TURVAVERKKO_AMQP_URL"], name
+
+
+def test_rabbitmq_config_is_mounted_and_lets_guest_connect_from_other_containers(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    mounts = [str(v) for v in services["rabbitmq"]["volumes"]]
+    assert any(m.startswith("./deploy/rabbitmq/rabbitmq.conf:/etc/rabbitmq/") for m in mounts)
+    settings = dict(
+        (part.strip() for part in line.split("=", 1))
+        for line in RABBITMQ_CONF.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    )
+    assert settings["loopback_users.guest"] == "false"
+
+
+def test_dockerfile_is_a_single_stage_build_from_python_311_slim() -> None:
+    froms = [args for keyword, args in _dockerfile_instructions() if keyword == "FROM"]
+    assert froms == ["python:3.11-slim"]
+
+
+def test_dockerfile_installs_the_project_non_editably_with_the_pinned_constraints() -> None:
+    runs = [args for keyword, args in _dockerfile_instructions() if keyword == "RUN"]
+    installs = [run for run in runs if "pip install" in run]
+    assert len(installs) == 1
+    install = installs[0]
+    assert "-c constraints.txt" in install
+    assert " -e " not in install and "[dev]" not in install
+    copied = " ".join(args for keyword, args in _dockerfile_instructions() if keyword == "COPY")
+    for path in ("pyproject.toml", "constraints.txt", "shared/", "services/"):
+        assert path in copied
+
+
+def test_dockerfile_runs_as_a_non_root_user() -> None:
+    users = [args for keyword, args in _dockerfile_instructions() if keyword == "USER"]
+    assert users, "no USER instruction: the container would run as root"
+    final_user = users[-1].split(":")[0]
+    assert final_user not in {"root", "0"}
+
+
+def test_dockerignore_keeps_the_virtualenv_git_and_tests_out_of_the_build_context() -> None:
+    ignored = {
+        line.strip().rstrip("/")
+        for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert {".venv", ".git", "tests", "bench", ".run"} <= ignored
