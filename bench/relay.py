@@ -1,0 +1,119 @@
+"""Benchmark: the outbox relay, from outbox rows to messages confirmed by RabbitMQ.
+
+    .venv/bin/python bench/relay.py [ROWS]
+
+Writes ROWS probe events into a scratch service database's outbox, runs one relay until every row
+is confirmed and marked sent, and prints rows/s next to the raw floor of this machine
+(``../shared/bench/floor_async.py``: pipelined publisher confirms into a quorum queue), measured in
+the same run, as a ratio. Goal: at least 0.5 of the floor.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pika
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from shared import migrations  # noqa: E402
+from shared.config import Settings  # noqa: E402
+from shared.db import make_engine, outbox_row  # noqa: E402
+from shared.messaging import topology  # noqa: E402
+from shared.messaging.envelope import Envelope  # noqa: E402
+from shared.messaging.events import EventType  # noqa: E402
+from shared.messaging.outbox import OutboxRelay  # noqa: E402
+from shared.messaging.schema import outbox  # noqa: E402
+
+FLOOR_DIR = Path(os.environ.get("TURVAVERKKO_FLOOR_DIR", ROOT.parent / "shared" / "bench"))
+
+
+def floor(rows: int) -> float:
+    """The machine's floor: pipelined confirms with bare pika, msgs/s."""
+    done = subprocess.run(
+        [sys.executable, str(FLOOR_DIR / "floor_async.py"), str(rows)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    match = re.search(r"pipelined confirms: (\d+) msgs/s", done.stdout)
+    if not match:
+        raise RuntimeError(f"unexpected floor output: {done.stdout!r} {done.stderr!r}")
+    return float(match.group(1))
+
+
+def relay_rate(settings: Settings, rows: int) -> float:
+    service = "intake"
+    migrations.upgrade(service, settings)
+    engine = make_engine(settings.database_url(service))
+    queue = f"bench.relay.{uuid.uuid4().hex[:6]}"
+    connection = pika.BlockingConnection(topology.connection_parameters(settings))
+    channel = connection.channel()
+    topology.declare_events_exchange(channel, settings)
+    channel.queue_declare(queue, durable=True, arguments={"x-queue-type": "quorum"})
+    channel.queue_bind(queue, settings.events_exchange, EventType.PLATFORM_PROBE)
+    try:
+        with engine.begin() as db:
+            db.execute(outbox.delete())
+            pad = "x" * 120  # about the size of a real event body
+            for start in range(0, rows, 5000):
+                db.execute(
+                    outbox.insert(),
+                    [
+                        outbox_row(
+                            Envelope.new(EventType.PLATFORM_PROBE, "/bench", {"seq": i, "pad": pad})
+                        )
+                        for i in range(start, min(rows, start + 5000))
+                    ],
+                )
+        relay = OutboxRelay(settings, engine, service)
+        thread = threading.Thread(target=relay.run, daemon=True)
+        started = time.perf_counter()
+        thread.start()
+        while relay.sent_total < rows:
+            if not thread.is_alive():
+                raise RuntimeError("the relay stopped early")
+            time.sleep(0.005)
+        elapsed = time.perf_counter() - started
+        relay.stop()
+        thread.join(30)
+        depth = channel.queue_declare(queue, passive=True).method.message_count
+        if depth != rows:
+            raise RuntimeError(f"{depth} messages in the queue, expected {rows}")
+        return rows / elapsed
+    finally:
+        channel.queue_delete(queue)
+        connection.close()
+        engine.dispose()
+        migrations.drop_database(service, settings)
+
+
+def main() -> None:
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
+    base = Settings.from_env()
+    settings = dataclasses.replace(base, database_prefix=f"tvbench_{uuid.uuid4().hex[:6]}_")
+    floor_rate = floor(rows)
+    rate = relay_rate(settings, rows)
+    print(f"{'measure':<46} {'rows/s':>10} {'floor/s':>10} {'ratio':>6}")
+    print(
+        f"{'outbox relay -> confirmed (' + str(rows) + ' rows)':<46} {rate:>10,.0f} "
+        f"{floor_rate:>10,.0f} {rate / floor_rate:>6.2f}"
+    )
+    print(
+        f"settings: batch {settings.relay_batch_size}, batches in flight "
+        f"{settings.relay_batches_in_flight}; floor: {FLOOR_DIR / 'floor_async.py'} {rows}"
+    )
+
+
+if __name__ == "__main__":
+    main()

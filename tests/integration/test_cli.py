@@ -1,0 +1,138 @@
+"""The `turvaverkko` command: `run` starts everything and stops cleanly on Ctrl-C, refuses to
+start without PostgreSQL or RabbitMQ (saying which, where and how to start it), `migrate` is
+repeatable, and `token` mints a development token the services accept."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from shared.auth import TokenVerifier
+from shared.config import Settings
+from tests.conftest import ROOT, worker_environment
+from tests.support.workers import wait_until
+
+pytestmark = pytest.mark.integration
+TURVAVERKKO = str(Path(sys.executable).parent / "turvaverkko")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _cli(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [TURVAVERKKO, *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def _ready(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=2) as r:
+            return json.load(r)["status"] == "ready"
+    except OSError:
+        return False
+
+
+def test_run_starts_every_service_and_worker_and_ctrl_c_stops_them_all(
+    settings: Settings, tmp_path: Path
+) -> None:
+    ports = {name: _free_port() for name in ("intake", "pilots", "notifications")}
+    env = (
+        worker_environment(settings)
+        | {f"TURVAVERKKO_{name.upper()}_PORT": str(port) for name, port in ports.items()}
+        | {"TURVAVERKKO_RUN_DIR": str(tmp_path), "TURVAVERKKO_WEB_WORKERS": "1"}
+    )
+    process = subprocess.Popen(
+        [TURVAVERKKO, "run"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_until(
+            lambda: all(_ready(p) for p in ports.values()) or process.poll() is not None,
+            60,
+            "all three services to be ready",
+            interval=0.25,
+        )
+        assert process.poll() is None, process.communicate()[0]
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=40)
+    finally:
+        process.kill()
+    assert process.returncode == 0, output
+    for name, port in ports.items():
+        assert f"http://127.0.0.1:{port}/" in output
+        assert f"\n{name}.web" in output and f"\n{name}.relay" in output
+    assert "all processes stopped" in output
+    assert not any(_ready(p) for p in ports.values())
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "named", "how"),
+    [
+        (
+            "TURVAVERKKO_POSTGRES_URL",
+            "postgresql+psycopg://root@127.0.0.1:1",
+            "PostgreSQL",
+            "pg_ctlcluster",
+        ),
+        (
+            "TURVAVERKKO_AMQP_URL",
+            "amqp://guest:guest@127.0.0.1:1/%2F",
+            "RabbitMQ",
+            "rabbitmq-server -detached",
+        ),
+    ],
+)
+def test_run_without_a_backing_service_says_which_where_and_how_to_start_it(
+    settings: Settings, variable: str, value: str, named: str, how: str
+) -> None:
+    done = _cli(worker_environment(settings) | {variable: value}, "run")
+    assert done.returncode != 0
+    assert f"{named} is not reachable at" in done.stderr and "127.0.0.1:1" in done.stderr
+    assert how in done.stderr and "docker compose up -d postgres rabbitmq" in done.stderr
+
+
+def test_migrate_is_repeatable(settings: Settings) -> None:
+    done = _cli(worker_environment(settings), "migrate")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("is at the latest revision") == 3
+
+
+def test_token_mints_a_development_token_the_services_accept(settings: Settings) -> None:
+    done = _cli(
+        worker_environment(settings),
+        "token",
+        "--role",
+        "pilot_lead",
+        "--pilot",
+        "p-7",
+        "--org",
+        "org-1",
+    )
+    assert done.returncode == 0, done.stderr
+    principal = TokenVerifier(settings).verify(done.stdout.strip())
+    assert (principal.role, principal.pilots, principal.organisation) == (
+        "pilot_lead",
+        frozenset({"p-7"}),
+        "org-1",
+    )

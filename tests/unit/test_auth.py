@@ -1,0 +1,102 @@
+"""Bearer tokens: development tokens locally; in production only asymmetric tokens verified
+against the identity provider's JWKS, with issuer, audience and expiry checked."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from shared.auth import InvalidToken, TokenVerifier, mint_dev_token
+from shared.config import Settings
+
+
+def test_development_token_round_trips_its_claims() -> None:
+    settings = Settings.from_env({})
+    token = mint_dev_token(
+        settings, "pilot_worker", pilots=["p2", "p1"], organisation="org-9", subject="worker-1"
+    )
+    principal = TokenVerifier(settings).verify(token)
+    assert principal.subject == "worker-1" and principal.role == "pilot_worker"
+    assert principal.pilots == {"p1", "p2"} and principal.organisation == "org-9"
+    assert principal.in_pilot("p1") and not principal.in_pilot("p3")
+
+
+def test_development_tokens_cannot_be_minted_where_a_jwks_is_configured() -> None:
+    settings = Settings.from_env({}, jwks_url="https://idp.example/jwks")
+    with pytest.raises(RuntimeError):
+        mint_dev_token(settings, "admin")
+
+
+@pytest.fixture
+def identity_provider() -> Iterator[tuple[str, rsa.RSAPrivateKey]]:
+    """A local JWKS endpoint on loopback publishing one RSA key."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    body = json.dumps({"keys": [jwk | {"kid": "k1", "use": "sig", "alg": "RS256"}]}).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/jwks", key
+    server.shutdown()
+    server.server_close()
+
+
+def _claims(**changes: object) -> dict:
+    now = int(time.time())
+    return {
+        "iss": "https://idp.example",
+        "aud": "turvaverkko",
+        "sub": "u1",
+        "exp": now + 60,
+        "role": "coordinator",
+        "org": "stm",
+    } | changes
+
+
+def test_production_verifies_rs256_against_the_jwks(identity_provider) -> None:
+    url, key = identity_provider
+    settings = dataclasses.replace(
+        Settings.from_env({}), jwks_url=url, jwt_issuer="https://idp.example"
+    )
+    verifier = TokenVerifier(settings)
+    token = jwt.encode(_claims(), key, algorithm="RS256", headers={"kid": "k1"})
+    assert verifier.verify(token).role == "coordinator"
+
+    refused = {
+        "development key (HS256)": mint_dev_token(Settings.from_env({}), "admin"),
+        "wrong issuer": jwt.encode(
+            _claims(iss="https://evil.example"), key, algorithm="RS256", headers={"kid": "k1"}
+        ),
+        "expired": jwt.encode(
+            _claims(exp=int(time.time()) - 3600), key, algorithm="RS256", headers={"kid": "k1"}
+        ),
+        "no expiry": jwt.encode(
+            {k: v for k, v in _claims().items() if k != "exp"},
+            key,
+            algorithm="RS256",
+            headers={"kid": "k1"},
+        ),
+    }
+    for why, bad in refused.items():
+        with pytest.raises(InvalidToken):
+            verifier.verify(bad)
+            pytest.fail(f"accepted a token with {why}")

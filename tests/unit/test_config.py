@@ -1,0 +1,55 @@
+"""Settings come from TURVAVERKKO_* variables, typed, with localhost defaults and clear errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.config import ConfigError, Settings
+
+
+def test_defaults_point_at_localhost() -> None:
+    settings = Settings.from_env({})
+    assert (
+        settings.database_url("intake")
+        == "postgresql+psycopg://root@127.0.0.1:5432/turvaverkko_intake"
+    )
+    assert settings.amqp_url.startswith("amqp://guest:guest@127.0.0.1:5672")
+    assert settings.port("notifications") == 8003
+
+
+def test_variables_are_read_and_typed() -> None:
+    settings = Settings.from_env(
+        {
+            "TURVAVERKKO_DELIVERY_LIMIT": "7",
+            "TURVAVERKKO_RELAY_POLL_INTERVAL": "0.5",
+            "TURVAVERKKO_DATABASE_PREFIX": "x_",
+            "TURVAVERKKO_JWT_ALGORITHMS": "RS256, ES256",
+        }
+    )
+    assert settings.delivery_limit == 7
+    assert settings.relay_poll_interval == 0.5
+    assert settings.database_name("pilots") == "x_pilots"
+    assert settings.jwt_algorithms == ("RS256", "ES256")
+
+
+def test_a_bad_number_names_the_variable() -> None:
+    with pytest.raises(ConfigError, match="TURVAVERKKO_DELIVERY_LIMIT"):
+        Settings.from_env({"TURVAVERKKO_DELIVERY_LIMIT": "five"})
+
+
+def test_production_needs_a_jwks_url_and_refuses_symmetric_algorithms() -> None:
+    with pytest.raises(ConfigError, match="JWKS_URL"):
+        Settings.from_env({"TURVAVERKKO_ENV": "production"})
+    with pytest.raises(ConfigError, match="asymmetric"):
+        Settings.from_env({"TURVAVERKKO_JWT_ALGORITHMS": "HS256"})
+
+
+def test_addresses_shown_to_people_carry_no_password() -> None:
+    settings = Settings.from_env(
+        {
+            "TURVAVERKKO_AMQP_URL": "amqp://user:s3cret@mq.example:5672/prod",
+            "TURVAVERKKO_POSTGRES_URL": "postgresql+psycopg://app:s3cret@db.example:5432",
+        }
+    )
+    assert "s3cret" not in settings.amqp_address + settings.postgres_address
+    assert settings.amqp_address == "amqp://mq.example:5672/prod"

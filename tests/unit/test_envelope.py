@@ -1,0 +1,78 @@
+"""The CloudEvents 1.0 envelope: what is written is what a consumer reads back, and anything
+malformed is refused with the reason."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from marshmallow import ValidationError
+
+from shared.messaging.envelope import CloudEventSchema, Envelope
+from shared.messaging.events import ALL_EVENT_TYPES, EventType
+from shared.observability import reset_request_id, set_request_id
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=10,
+)
+
+
+@given(
+    data=st.dictionaries(st.text(max_size=10), json_values, max_size=5),
+    type_=st.sampled_from(sorted(ALL_EVENT_TYPES)),
+)
+def test_envelope_survives_the_wire_unchanged(data: dict, type_: str) -> None:
+    event = Envelope.new(type_, "/turvaverkko/intake", data, subject="case/1")
+    assert Envelope.from_json_bytes(event.to_json_bytes()) == event
+
+
+def test_new_event_carries_the_current_request_id() -> None:
+    token = set_request_id("req-abcdef123")
+    try:
+        event = Envelope.new(EventType.PLATFORM_PROBE, "/t", {})
+    finally:
+        reset_request_id(token)
+    assert event.requestid == "req-abcdef123"
+    assert event.amqp_headers() == {"x-request-id": "req-abcdef123"}
+    assert json.loads(event.to_json_bytes())["requestid"] == "req-abcdef123"
+
+
+def test_event_type_outside_the_catalogue_is_refused_when_written() -> None:
+    with pytest.raises(ValueError, match="catalogue"):
+        Envelope.new("referral.deleted", "/t", {})
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"specversion": "0.3"}, "specversion"),
+        ({"type": "unknown.event"}, "type"),
+        ({"time": "2026-11-27T10:00:00"}, "time"),  # no time zone
+        ({"data": [1, 2]}, "data"),
+        ({"id": ""}, "id"),
+    ],
+)
+def test_malformed_envelope_is_refused_naming_the_attribute(change: dict, field: str) -> None:
+    body = Envelope.new(EventType.PLATFORM_PROBE, "/t", {}).to_dict() | change
+    with pytest.raises(ValidationError) as caught:
+        CloudEventSchema().load(body)
+    assert field in caught.value.messages
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe", b"[1, 2]", b'"text"'])
+def test_body_that_is_not_a_json_object_is_refused(body: bytes) -> None:
+    with pytest.raises(ValidationError):
+        Envelope.from_json_bytes(body)
+
+
+def test_catalogue_types_are_valid_routing_keys() -> None:
+    for event_type in EventType:
+        assert event_type.value == event_type.value.lower()
+        assert "*" not in event_type.value and "#" not in event_type.value
+        assert len(event_type.value.split(".")) == 2
