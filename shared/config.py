@@ -63,8 +63,8 @@ class Settings:
     queue_max_length: int = 1_000_000
     consumer_prefetch: int = 64
     consumer_concurrency: int = 4
-    relay_batch_size: int = 2000
-    relay_batches_in_flight: int = 2
+    relay_batch_size: int = 3000
+    relay_batches_in_flight: int = 3
     relay_poll_interval: float = 0.1
     relay_confirm_timeout: float = 30.0
     outbox_retention_hours: int = 168

@@ -12,9 +12,11 @@ the broker has confirmed them.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,7 +87,11 @@ class OutboxRelay(BrokerWorker):
         self._next_tag = 1
         self._pump_scheduled = False
         self._last_purge = 0.0
-        self._marker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{self.name}.mark")
+        # One database thread claims and marks rows, so the I/O loop only publishes and confirms.
+        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{self.name}.db")
+        self._claiming: Future[None] | None = None
+        self._claimed: Batch | Exception | None = None
+        self._handoff_lock = threading.Lock()
         #: Rows confirmed and marked sent since start (for logs, tests and the benchmark).
         self.sent_total = 0
 
@@ -109,6 +115,13 @@ class OutboxRelay(BrokerWorker):
 
     def on_disconnected(self) -> None:
         # Unconfirmed rows go back to the table unmarked; the next connection re-sends them.
+        if self._claiming is not None:
+            self._claiming.result()  # a claim finishing now cannot reach the closed loop
+            self._claiming = None
+        with self._handoff_lock:
+            claimed, self._claimed = self._claimed, None
+        if isinstance(claimed, Batch):
+            claimed.release()
         for batch in self._batches:
             batch.release()
         if self._batches:
@@ -121,7 +134,7 @@ class OutboxRelay(BrokerWorker):
         self._pump_scheduled = False
 
     def _begin_stop(self) -> None:
-        if not self._batches:
+        if not self._batches and self._claiming is None:
             self.close_connection()
         # otherwise the last confirm closes the connection (see _finish)
 
@@ -134,26 +147,52 @@ class OutboxRelay(BrokerWorker):
         self._connection.ioloop.call_later(delay, self._pump)
 
     def _pump(self) -> None:
+        """Ask the database thread for the next batch if there is room for one in flight."""
         self._pump_scheduled = False
         channel = self._channel
-        if channel is None or not channel.is_open or self.stopping:
+        if channel is None or not channel.is_open or self.stopping or self._claiming is not None:
             return
+        if len(self._batches) >= self.settings.relay_batches_in_flight:
+            return  # the confirms of the batches in flight call the next pump
+        self._claiming = self._db.submit(self._claim_in_background)
+
+    def _claim_in_background(self) -> None:
+        """On the database thread: claim rows, then hand them to the I/O loop to publish."""
         try:
-            while len(self._batches) < self.settings.relay_batches_in_flight:
-                batch = self._claim()
-                if batch is None:
-                    break
-                self._publish(channel, batch)
-            if not self._batches:
+            claimed: Batch | Exception | None = self._claim()
+            if claimed is None:
                 self._purge_sent_rows()
-        except sa.exc.SQLAlchemyError:
+        except sa.exc.SQLAlchemyError as exc:
+            claimed = exc
+        with self._handoff_lock:
+            self._claimed = claimed
+        connection = self._connection
+        if connection is not None:
+            # If the loop has gone, on_disconnected() releases the claimed rows instead.
+            with contextlib.suppress(RuntimeError, AttributeError):
+                connection.ioloop.add_callback_threadsafe(self._on_claimed)
+
+    def _on_claimed(self) -> None:
+        with self._handoff_lock:
+            claimed, self._claimed = self._claimed, None
+        self._claiming = None
+        channel = self._channel
+        if isinstance(claimed, Batch):
+            if channel is None or not channel.is_open or self.stopping:
+                claimed.release()
+                if self.stopping and not self._batches:
+                    self.close_connection()
+                return
+            self._publish(channel, claimed)
+            self._schedule_pump(0)
+        elif isinstance(claimed, Exception):
             # The database is away: keep the broker connection and try again shortly.
-            log.exception("cannot read the outbox", extra={"worker": self.name})
+            log.error("cannot read the outbox: %r", claimed, extra={"worker": self.name})
             self._schedule_pump(self._backoff.next_delay())
-            return
-        if not self._batches:
+        elif not self._batches:
             self._schedule_pump(self.settings.relay_poll_interval)
-        # otherwise the confirms of the batches in flight call the next pump
+        if self.stopping and not self._batches:
+            self.close_connection()
 
     def _claim(self) -> Batch | None:
         connection = self.engine.connect()
@@ -181,8 +220,6 @@ class OutboxRelay(BrokerWorker):
                 content_type=CONTENT_TYPE,
                 delivery_mode=pika.DeliveryMode.Persistent,
                 message_id=row.event_id,
-                type=row.event_type,
-                app_id=self.service,
                 headers=row.headers or None,
             )
             channel.basic_publish(exchange, row.event_type, row.payload, properties)
@@ -215,7 +252,7 @@ class OutboxRelay(BrokerWorker):
         for batch in finished:
             self._batches.remove(batch)
             # Marking happens off the I/O loop, so publishing goes on meanwhile.
-            self._marker.submit(self._finish_safely, batch)
+            self._db.submit(self._finish_safely, batch)
         if finished:
             if self.stopping and not self._batches:
                 self.close_connection()
@@ -230,7 +267,7 @@ class OutboxRelay(BrokerWorker):
             log.exception("cannot mark confirmed rows sent", extra={"worker": self.name})
 
     def on_stopped(self) -> None:
-        self._marker.shutdown(wait=True)
+        self._db.shutdown(wait=True)
 
     def _finish(self, batch: Batch) -> None:
         """Mark the acknowledged rows sent; nacked rows stay unsent and are retried."""
