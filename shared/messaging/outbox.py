@@ -27,7 +27,7 @@ from pika.spec import Basic
 from sqlalchemy.engine import Connection, Engine
 
 from shared.config import Settings
-from shared.messaging.connection import BrokerWorker
+from shared.messaging.connection import Backoff, BrokerWorker
 from shared.messaging.envelope import CONTENT_TYPE
 from shared.messaging.schema import outbox
 
@@ -92,6 +92,7 @@ class OutboxRelay(BrokerWorker):
         self._claiming: Future[None] | None = None
         self._claimed: Batch | Exception | None = None
         self._handoff_lock = threading.Lock()
+        self._refused = Backoff(base=0.1, cap=2.0)
         #: Rows confirmed and marked sent since start (for logs, tests and the benchmark).
         self.sent_total = 0
 
@@ -256,7 +257,11 @@ class OutboxRelay(BrokerWorker):
         if finished:
             if self.stopping and not self._batches:
                 self.close_connection()
+            elif any(batch.nacked for batch in finished):
+                # The broker refuses (a full queue rejects publishes): wait before re-sending.
+                self._schedule_pump(self._refused.next_delay())
             else:
+                self._refused.reset()
                 self._schedule_pump(0)
 
     def _finish_safely(self, batch: Batch) -> None:

@@ -3,9 +3,11 @@ also when processes die at the worst moment and when the broker drops every conn
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Iterator
 
 import pika
 import pytest
@@ -18,6 +20,7 @@ from shared.messaging import topology
 from shared.messaging.consumer import Consumer, ConsumerSpec, Outcome
 from shared.messaging.events import EventType
 from shared.messaging.outbox import OutboxRelay, pending_count
+from shared.observability import reset_request_id, set_request_id
 from tests.conftest import ROOT, worker_environment
 from tests.support.infrastructure import SessionInfrastructure
 from tests.support.probe import (
@@ -25,6 +28,7 @@ from tests.support.probe import (
     ensure_effect_table,
     probe_consumer,
     probe_event,
+    request_ids,
     write_events,
 )
 from tests.support.worker_process import CRASH_EXIT
@@ -46,6 +50,27 @@ def notifications(engines: dict[str, Engine]) -> Engine:
     return engines["notifications"]
 
 
+@pytest.fixture
+def new_probe(settings: Settings) -> Iterator[Callable[..., ConsumerSpec]]:
+    """Declare a fresh probe consumer's queues; delete them after the test so that later tests'
+    events do not pile up in them (or, for a small queue, get refused by it)."""
+    specs: list[ConsumerSpec] = []
+
+    def make(queue_settings: Settings = settings) -> ConsumerSpec:
+        spec = probe_consumer()
+        topology.declare(queue_settings, [spec.queue])
+        specs.append(spec)
+        return spec
+
+    yield make
+    connection = pika.BlockingConnection(topology.connection_parameters(settings))
+    channel = connection.channel()
+    for spec in specs:
+        channel.queue_delete(spec.queue.name)
+        channel.queue_delete(spec.queue.dead_letter_queue)
+    connection.close()
+
+
 def make_consumer(settings: Settings, engine: Engine, spec: ConsumerSpec, **kw: object) -> Consumer:
     sessions = make_session_factory(engine)
     return Consumer(settings, spec, lambda: UnitOfWork(sessions), **kw)
@@ -57,11 +82,6 @@ def queue_depth(settings: Settings, queue: str) -> int:
         return connection.channel().queue_declare(queue, passive=True).method.message_count
     finally:
         connection.close()
-
-
-def declare(settings: Settings, spec: ConsumerSpec) -> None:
-    """Create the consumer's queue before anything is published, as `turvaverkko run` does."""
-    topology.declare(settings, [spec.queue])
 
 
 def run_process(settings: Settings, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -77,11 +97,17 @@ def run_process(settings: Settings, *args: str, timeout: float = 60) -> subproce
 
 
 def test_event_committed_in_intake_has_its_effect_in_notifications_exactly_once(
-    settings: Settings, intake: Engine, notifications: Engine
+    settings: Settings,
+    intake: Engine,
+    notifications: Engine,
+    new_probe: Callable[..., ConsumerSpec],
 ) -> None:
-    spec = probe_consumer()
-    declare(settings, spec)
-    ids = write_events(intake, (probe_event(i) for i in range(50)))
+    spec = new_probe()
+    token = set_request_id("req-from-the-http-request")  # as a request handler would have
+    try:
+        ids = write_events(intake, (probe_event(i) for i in range(50)))
+    finally:
+        reset_request_id(token)
 
     with (
         running(OutboxRelay(settings, intake, "intake")) as relay,
@@ -92,13 +118,16 @@ def test_event_committed_in_intake_has_its_effect_in_notifications_exactly_once(
 
     assert effects(notifications, spec.name) == dict.fromkeys(ids, 1)
     assert relay.sent_total == 50
+    assert request_ids(notifications, spec.name) == {"req-from-the-http-request"}
 
 
 def test_rolled_back_unit_of_work_publishes_nothing(
-    settings: Settings, intake: Engine, notifications: Engine
+    settings: Settings,
+    intake: Engine,
+    notifications: Engine,
+    new_probe: Callable[..., ConsumerSpec],
 ) -> None:
-    spec = probe_consumer()
-    declare(settings, spec)
+    spec = new_probe()
     sessions = make_session_factory(intake)
     rolled_back = probe_event(1)
     with UnitOfWork(sessions) as uow:
@@ -121,10 +150,12 @@ def test_rolled_back_unit_of_work_publishes_nothing(
 
 
 def test_relay_dying_after_publish_before_marking_sent_resends_and_effect_stays_single(
-    settings: Settings, intake: Engine, notifications: Engine
+    settings: Settings,
+    intake: Engine,
+    notifications: Engine,
+    new_probe: Callable[..., ConsumerSpec],
 ) -> None:
-    spec = probe_consumer()
-    declare(settings, spec)
+    spec = new_probe()
     ids = write_events(intake, (probe_event(i) for i in range(20)))
 
     crashed = run_process(settings, "relay", "intake", "--crash-after-confirm")
@@ -142,10 +173,12 @@ def test_relay_dying_after_publish_before_marking_sent_resends_and_effect_stays_
 
 
 def test_consumer_dying_before_ack_gets_the_message_again_without_a_second_effect(
-    settings: Settings, intake: Engine, notifications: Engine
+    settings: Settings,
+    intake: Engine,
+    notifications: Engine,
+    new_probe: Callable[..., ConsumerSpec],
 ) -> None:
-    spec = probe_consumer()
-    declare(settings, spec)
+    spec = new_probe()
     ids = write_events(intake, (probe_event(i) for i in range(10)))
     with running(OutboxRelay(settings, intake, "intake")):
         wait_until(lambda: pending_count(intake) == 0, 30, "publishing")
@@ -165,10 +198,13 @@ def test_consumer_dying_before_ack_gets_the_message_again_without_a_second_effec
 
 
 def test_closing_every_broker_connection_mid_stream_loses_nothing_and_duplicates_nothing(
-    settings: Settings, infrastructure: SessionInfrastructure, intake: Engine, notifications: Engine
+    settings: Settings,
+    infrastructure: SessionInfrastructure,
+    intake: Engine,
+    notifications: Engine,
+    new_probe: Callable[..., ConsumerSpec],
 ) -> None:
-    spec = probe_consumer()
-    declare(settings, spec)
+    spec = new_probe()
     total = 3000
     ids: list[str] = []
     with (
@@ -190,10 +226,12 @@ def test_closing_every_broker_connection_mid_stream_loses_nothing_and_duplicates
 
 
 def test_message_whose_handler_always_fails_is_dead_lettered_while_others_go_on(
-    settings: Settings, intake: Engine, notifications: Engine
+    settings: Settings,
+    intake: Engine,
+    notifications: Engine,
+    new_probe: Callable[..., ConsumerSpec],
 ) -> None:
-    spec = probe_consumer()
-    declare(settings, spec)
+    spec = new_probe()
     [poison] = write_events(intake, [probe_event(0, poison=True)])
     good = write_events(intake, (probe_event(i) for i in range(1, 21)))
 
@@ -218,10 +256,9 @@ def test_message_whose_handler_always_fails_is_dead_lettered_while_others_go_on(
 
 
 def test_message_that_is_not_a_cloudevent_is_dead_lettered_at_once(
-    settings: Settings, notifications: Engine
+    settings: Settings, notifications: Engine, new_probe: Callable[..., ConsumerSpec]
 ) -> None:
-    spec = probe_consumer()
-    declare(settings, spec)
+    spec = new_probe()
     connection = pika.BlockingConnection(topology.connection_parameters(settings))
     channel = connection.channel()
     channel.confirm_delivery()
@@ -233,6 +270,31 @@ def test_message_that_is_not_a_cloudevent_is_dead_lettered_at_once(
         wait_until(lambda: queue_depth(settings, spec.queue.dead_letter_queue) == 2, 30, "DLQ")
     assert consumer.outcomes[Outcome.DEAD_LETTER] == 2
     assert consumer.outcomes[Outcome.RETRY] == 0
+
+
+def test_full_queue_refuses_publishes_and_the_rows_wait_in_the_outbox_until_there_is_room(
+    settings: Settings,
+    intake: Engine,
+    notifications: Engine,
+    new_probe: Callable[..., ConsumerSpec],
+) -> None:
+    small = dataclasses.replace(settings, queue_max_length=100)
+    spec = new_probe(small)
+    total = 2000
+    ids = write_events(intake, (probe_event(i) for i in range(total)))
+
+    def refused_rows_wait() -> bool:
+        # A quorum queue enforces its length a little late, so it may hold more than 100.
+        depth, pending = queue_depth(small, spec.queue.name), pending_count(intake)
+        return pending > 0 and depth + pending == total
+
+    with running(OutboxRelay(small, intake, "intake")):
+        wait_until(refused_rows_wait, 30, "the full queue to refuse the rest")
+        assert queue_depth(small, spec.queue.name) < total
+        with running(make_consumer(small, notifications, spec)):
+            wait_until(lambda: len(effects(notifications, spec.name)) == total, 60, "all effects")
+            wait_until(lambda: pending_count(intake) == 0, 30, "the outbox to drain")
+    assert effects(notifications, spec.name) == dict.fromkeys(ids, 1)
 
 
 def test_two_relays_running_at_once_publish_each_row_once(
@@ -260,10 +322,12 @@ def test_two_relays_running_at_once_publish_each_row_once(
 
 
 def test_slow_handler_does_not_starve_heartbeats(
-    settings: Settings, intake: Engine, notifications: Engine
+    settings: Settings,
+    intake: Engine,
+    notifications: Engine,
+    new_probe: Callable[..., ConsumerSpec],
 ) -> None:
-    spec = probe_consumer()
-    declare(settings, spec)
+    spec = new_probe()
     # Heartbeat every second: a loop blocked for 4 s would miss several and be disconnected.
     [slow] = write_events(intake, [probe_event(0, hold_seconds=4)])
     with (
@@ -277,10 +341,12 @@ def test_slow_handler_does_not_starve_heartbeats(
 
 
 def test_consumer_stops_on_sigterm_after_finishing_its_message(
-    settings: Settings, intake: Engine, notifications: Engine
+    settings: Settings,
+    intake: Engine,
+    notifications: Engine,
+    new_probe: Callable[..., ConsumerSpec],
 ) -> None:
-    spec = probe_consumer()
-    declare(settings, spec)
+    spec = new_probe()
     [slow] = write_events(intake, [probe_event(0, hold_seconds=2)])
     with running(OutboxRelay(settings, intake, "intake")):
         wait_until(lambda: pending_count(intake) == 0, 30, "publishing")
@@ -307,12 +373,13 @@ def test_consumer_stops_on_sigterm_after_finishing_its_message(
 
 
 def test_processed_event_record_is_per_consumer(
-    settings: Settings, intake: Engine, notifications: Engine
+    settings: Settings,
+    intake: Engine,
+    notifications: Engine,
+    new_probe: Callable[..., ConsumerSpec],
 ) -> None:
     """Two consumers of the same event each apply it once: the record is (consumer, event id)."""
-    first, second = probe_consumer(), probe_consumer()
-    declare(settings, first)
-    declare(settings, second)
+    first, second = new_probe(), new_probe()
     [event] = write_events(intake, [probe_event(0)])
     with (
         running(OutboxRelay(settings, intake, "intake")),

@@ -17,6 +17,7 @@ from shared.db import UnitOfWork, make_session_factory
 from shared.messaging.consumer import ConsumerSpec
 from shared.messaging.envelope import Envelope
 from shared.messaging.events import EventType
+from shared.observability import current_request_id
 
 probe_metadata = sa.MetaData()
 probe_effect = sa.Table(
@@ -26,6 +27,7 @@ probe_effect = sa.Table(
     sa.Column("consumer", sa.Text, nullable=False),
     sa.Column("event_id", sa.Text, nullable=False),
     sa.Column("seq", sa.Integer),
+    sa.Column("request_id", sa.Text),
 )
 
 
@@ -42,7 +44,10 @@ def apply_probe(consumer: str):
             time.sleep(hold)  # a deliberately slow handler: the heartbeat test needs one
         uow.session.execute(
             probe_effect.insert().values(
-                consumer=consumer, event_id=event.id, seq=event.data.get("seq")
+                consumer=consumer,
+                event_id=event.id,
+                seq=event.data.get("seq"),
+                request_id=current_request_id(),  # what the consumer's log lines carry
             )
         )
 
@@ -77,3 +82,12 @@ def effects(engine: Engine, consumer: str) -> dict[str, int]:
             .group_by(probe_effect.c.event_id)
         ).all()
     return {event_id: count for event_id, count in rows}
+
+
+def request_ids(engine: Engine, consumer: str) -> set[str | None]:
+    with engine.connect() as connection:
+        return set(
+            connection.execute(
+                sa.select(probe_effect.c.request_id).where(probe_effect.c.consumer == consumer)
+            ).scalars()
+        )
