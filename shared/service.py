@@ -15,6 +15,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_smorest import Api
 from flask_smorest import Blueprint as ApiBlueprint
+from flask_swagger_ui import get_swaggerui_blueprint
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -34,7 +35,7 @@ from shared.messaging import topology
 from shared.messaging.outbox import pending_count
 
 #: Blueprints reachable without a token: health, metrics and the API documentation.
-PUBLIC_BLUEPRINTS = frozenset({"platform", "api-docs"})
+PUBLIC_BLUEPRINTS = frozenset({"platform", "api-docs", "docs"})
 
 
 @dataclass
@@ -209,8 +210,13 @@ def create_service_app(
     app.extensions["turvaverkko.limiter"] = limiter
 
     platform = _platform_blueprint(context, metrics)
-    limiter.exempt(platform)
-    app.register_blueprint(platform)
+    # Browsable docs served from the package itself: no CDN is reachable from a closed network.
+    docs = get_swaggerui_blueprint(
+        "/docs", "/openapi.json", config={"app_name": title}, blueprint_name="docs"
+    )
+    for public in (platform, docs):
+        limiter.exempt(public)
+        app.register_blueprint(public)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     if configure is not None:

@@ -306,6 +306,10 @@ def test_each_service_serves_health_docs_and_metrics_openly_and_guards_the_rest(
     spec = client.get("/openapi.json").get_json()
     assert spec["openapi"].startswith("3.1")
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    docs = client.get("/docs/")
+    assert docs.status_code == 200 and "/openapi.json" in docs.get_data(as_text=True)
+    with client.get("/docs/swagger-ui-bundle.js") as asset:
+        assert asset.status_code == 200, "the Swagger UI assets are served locally"
     metrics = client.get("/metrics").get_data(as_text=True)
     assert "http_requests_total" in metrics and "outbox_pending_events" in metrics
     assert_problem(client.post("/health/live"), 405)
