@@ -44,7 +44,15 @@ _CLAIM = (
 _MARK_SENT = sa.text(
     "UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = ANY(:ids)"
 )
-_ASYNC_COMMIT = sa.text("SET LOCAL synchronous_commit TO OFF")
+# - Marking rows sent need not wait for the disk: if a mark is lost in a crash, the rows are
+#   published again and consumers ignore the duplicates.
+# - The claim must walk the partial index of unsent rows in id order and stop at the limit. A queue
+#   table's statistics are always stale, and with them the planner may instead sort every unsent
+#   row (to disk, under FOR UPDATE): ten times slower on a backlog.
+_CLAIM_SETTINGS = sa.text(
+    "SET LOCAL synchronous_commit TO OFF; SET LOCAL enable_sort TO OFF; "
+    "SET LOCAL enable_bitmapscan TO OFF"
+)
 _COUNT_ATTEMPT = sa.text("UPDATE outbox SET attempts = attempts + 1 WHERE id = ANY(:ids)")
 _PURGE = sa.text(
     "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE sent_at < now() - "
@@ -199,9 +207,7 @@ class OutboxRelay(BrokerWorker):
         connection = self.engine.connect()
         transaction = connection.begin()
         try:
-            # Marking rows sent need not wait for the disk: if the mark is lost in a crash, the
-            # rows are published again and consumers ignore the duplicates.
-            connection.execute(_ASYNC_COMMIT)
+            connection.execute(_CLAIM_SETTINGS)
             rows = connection.execute(_CLAIM.limit(self.settings.relay_batch_size)).all()
         except Exception:
             transaction.rollback()
