@@ -77,6 +77,11 @@ class Settings:
     jwt_algorithms: tuple[str, ...] = ("RS256", "ES256", "PS256")
     dev_jwt_secret: str = "turvaverkko-development-signing-key-not-for-production"  # noqa: S105
     dev_token_ttl_seconds: int = 8 * 3600
+    # Intake: keyed pseudonyms. Keys are ``id:base64`` pairs kept outside the database (the
+    # environment or a secret store); new pseudonyms use ``pseudonym_key_id``.
+    pseudonym_keys: str = "dev:dHVydmF2ZXJra28tZGV2ZWxvcG1lbnQtcHNldWRvbnltLWtleQ=="
+    pseudonym_key_id: str = "dev"
+    max_items_per_request: int = 1000
     # HTTP
     max_body_bytes: int = 5 * 1024 * 1024
     rate_limit: str = "600 per minute"
@@ -109,6 +114,8 @@ class Settings:
             raise ConfigError(f"{PREFIX}ENV must be development or production, not {self.env!r}")
         if self.env == "production" and not self.jwks_url:
             raise ConfigError(f"{PREFIX}JWKS_URL is required in production")
+        if self.env == "production" and self.pseudonym_key_id == "dev":
+            raise ConfigError(f"{PREFIX}PSEUDONYM_KEYS and _KEY_ID must be set in production")
         if self.delivery_limit < 1:
             raise ConfigError(f"{PREFIX}DELIVERY_LIMIT must be at least 1")
         if any(alg.upper().startswith("HS") or alg == "none" for alg in self.jwt_algorithms):

@@ -165,7 +165,7 @@ def create_service_app(
     blueprints: Iterable[ApiBlueprint] = (),
     settings: Settings | None = None,
     engine: Engine | None = None,
-    configure: Callable[[Flask], None] | None = None,
+    configure: Callable[[Flask, Api], None] | None = None,
 ) -> Flask:
     """Build a service's Flask app: settings from the environment unless given."""
     settings = settings or Settings.from_env()
@@ -220,5 +220,5 @@ def create_service_app(
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     if configure is not None:
-        configure(app)
+        configure(app, api)
     return app

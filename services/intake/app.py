@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_smorest import Api
 
 from services.intake import SERVICE
 from services.intake import __doc__ as DESCRIPTION
 from services.intake.api import BLUEPRINTS
+from services.intake.api.schemas import ITEM_SCHEMAS
+from services.intake.domain.pseudonym import Pseudonymiser
+from services.intake.store.intake import Intake
 from shared.config import Settings
-from shared.service import create_service_app
+from shared.service import ServiceContext, create_service_app
+
+
+def _configure(app: Flask, api: Api) -> None:
+    context: ServiceContext = app.extensions["turvaverkko"]
+    settings = context.settings
+    pseudonymiser = Pseudonymiser.from_setting(settings.pseudonym_keys, settings.pseudonym_key_id)
+    app.extensions["intake"] = Intake(pseudonymiser, context.unit_of_work)
+    for kind, schema in ITEM_SCHEMAS.items():  # the request bodies' oneOf refers to these
+        api.spec.components.schema(kind.title(), schema=schema)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -19,4 +32,5 @@ def create_app(settings: Settings | None = None) -> Flask:
         description=DESCRIPTION or "",
         blueprints=BLUEPRINTS,
         settings=settings,
+        configure=_configure,
     )

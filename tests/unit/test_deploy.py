@@ -187,3 +187,21 @@ def test_dockerignore_keeps_the_virtualenv_git_and_tests_out_of_the_build_contex
         if line.strip() and not line.startswith("#")
     }
     assert {".venv", ".git", "tests", "bench", ".run"} <= ignored
+
+
+def test_every_consumer_of_every_service_has_its_own_compose_worker(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    from services.registry import SERVICES
+
+    for definition in SERVICES.values():
+        for consumer in definition.consumers:
+            worker = services[f"{definition.name}-{consumer.name}"]
+            assert _command(worker) == [
+                "turvaverkko",
+                "worker",
+                definition.name,
+                "consumer",
+                consumer.name,
+            ]
+            assert worker["stop_signal"] == "SIGTERM"

@@ -2,4 +2,6 @@
 
 from flask_smorest import Blueprint
 
-BLUEPRINTS: list[Blueprint] = []
+from services.intake.api.items import blp as items
+
+BLUEPRINTS: list[Blueprint] = [items]

@@ -1,5 +1,88 @@
-"""The intake service's own tables (the platform tables live in `shared.messaging.schema`)."""
+"""The intake service's own tables (the platform tables live in ``shared.messaging.schema``).
+
+No table holds a direct identifier: clients appear only as keyed pseudonyms with their key id,
+and age only as birth year and month (needed to give later events an age band).
+"""
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 metadata = sa.MetaData()
+
+# --- reference data: intake's own copy of what the pilots service publishes -----------------------
+pilot_ref = sa.Table(
+    "pilot_ref",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("starts_on", sa.Date),
+    sa.Column("ends_on", sa.Date),
+    sa.Column("version", sa.BigInteger, nullable=False),
+)
+
+activity_ref = sa.Table(
+    "activity_ref",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("pilot_id", sa.Text, nullable=False),
+    sa.Column("activity_type", sa.Text, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+)
+
+instrument_ref = sa.Table(
+    "instrument_ref",
+    metadata,
+    sa.Column("code", sa.Text, primary_key=True),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("min_value", sa.Numeric),
+    sa.Column("max_value", sa.Numeric),
+    sa.Column("version", sa.BigInteger, nullable=False),
+)
+
+# --- clients and their events ----------------------------------------------------------------------
+client = sa.Table(
+    "client",
+    metadata,
+    sa.Column("key_id", sa.Text, primary_key=True),
+    sa.Column("pseudonym", sa.Text, primary_key=True),
+    sa.Column("birth_year", sa.SmallInteger),
+    sa.Column("birth_month", sa.SmallInteger),
+    sa.Column("gender", sa.Text),
+    sa.Column("home_region", sa.Text),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+)
+
+intake_event = sa.Table(
+    "intake_event",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),  # the CloudEvent id
+    sa.Column("kind", sa.Text, nullable=False),  # referral | participation | outcome
+    sa.Column("source_system", sa.Text, nullable=False),
+    sa.Column("source_id", sa.Text, nullable=False),
+    sa.Column("pilot_id", sa.Text, nullable=False),
+    sa.Column("key_id", sa.Text, nullable=False),
+    sa.Column("pseudonym", sa.Text, nullable=False),
+    sa.Column("data", postgresql.JSONB, nullable=False),  # what was published
+    sa.Column("import_id", sa.Text),
+    sa.Column(
+        "received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.UniqueConstraint("kind", "source_system", "source_id", name="intake_event_source"),
+)
+
+# --- whole-request idempotency (the Idempotency-Key header) ----------------------------------------
+idempotent_request = sa.Table(
+    "idempotent_request",
+    metadata,
+    sa.Column("principal", sa.Text, primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("fingerprint", sa.Text, nullable=False),
+    sa.Column("status", sa.SmallInteger, nullable=False),
+    sa.Column("body", postgresql.JSONB, nullable=False),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+)

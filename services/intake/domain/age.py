@@ -1,0 +1,42 @@
+"""Age bands: age is kept only as a band at the time of the event, never as a birth date.
+
+The bands follow the programme's target group and the ESF+ indicators (children below 18, young
+people aged 18–29) and are coarse enough to be quasi-identifiers of little power.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+UNKNOWN = "unknown"
+#: (lowest age, band name), ascending.
+BANDS: tuple[tuple[int, str], ...] = (
+    (0, "0-12"),
+    (13, "13-15"),
+    (16, "16-17"),
+    (18, "18-21"),
+    (22, "22-25"),
+    (26, "26-29"),
+    (30, "30+"),
+)
+ALL_BANDS: tuple[str, ...] = (*(name for _, name in BANDS), UNKNOWN)
+
+
+def age_on(birth_year: int, birth_month: int, on: date, birth_day: int | None = None) -> int:
+    """Completed years on ``on``. Without the day, the person is taken to turn a year older on the
+    first of the birth month (at most one month early)."""
+    day = birth_day or 1
+    years = on.year - birth_year
+    if (on.month, on.day) < (birth_month, day):
+        years -= 1
+    return years
+
+
+def age_band(age: int | None) -> str:
+    if age is None or age < 0:
+        return UNKNOWN
+    band = UNKNOWN
+    for lowest, name in BANDS:
+        if age >= lowest:
+            band = name
+    return band

@@ -1,0 +1,541 @@
+"""Bulk files from regional client-information systems, read into intake items.
+
+A file is CSV the way Finnish systems and Excel export it (UTF-8 with or without a BOM, or
+Windows-1252; ``;`` or ``,``; Finnish or English column names; Finnish dates, decimal commas and
+value words) or NDJSON with the API's own field names. :func:`read_items` turns either into the
+dicts the JSON API would have received, one per row, and leaves validation to the item schemas.
+
+The rows describe child-welfare clients, so no message made here ever contains a cell's value:
+a row error says the row number, the field and a fixed text; a file error names columns only.
+
+Reading streams: the file is read in chunks and decoded incrementally, so memory stays flat however
+many rows there are.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import itertools
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO, Final, Literal, get_args
+
+Kind = Literal["referral", "participation", "outcome"]
+Format = Literal["csv", "ndjson"]
+Value = str | int | float | bool | None
+Item = dict[str, Value]
+Result = tuple[int, Item | "RowError"]
+
+#: A physical line longer than this is not an export of these tables; holding it would let one
+#: broken file take the memory that streaming is meant to keep flat.
+MAX_LINE_CHARS: Final = 1 << 20
+
+_UTF8_BOM: Final = codecs.BOM_UTF8
+
+
+class FileFormatError(ValueError):
+    """The whole file cannot be read (no header, unknown or duplicate or missing required columns, empty file). Message names columns, never values."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One row that cannot become an item; the rest of the file is still read.
+
+    ``row`` is the CSV record number with the header as row 1 (so the first data row is 2), or the
+    1-based line number in NDJSON. ``field`` is the canonical field name, or None for a problem
+    with the whole row. ``message`` is a fixed text and never contains a cell's value.
+    """
+
+    row: int
+    field: str | None
+    message: str
+
+
+# --- Columns -------------------------------------------------------------------------------------
+
+_COMMON: Final = (
+    "source_system",
+    "source_id",
+    "pilot_id",
+    "personal_identity_code",
+    "client_system",
+    "client_id",
+)
+FIELDS: Final[dict[str, frozenset[str]]] = {
+    "referral": frozenset(
+        (
+            *_COMMON,
+            "birth_date",
+            "birth_year_month",
+            "gender",
+            "home_region",
+            "referring_organisation_type",
+            "reason",
+            "referred_on",
+        )
+    ),
+    "participation": frozenset(
+        (*_COMMON, "activity_id", "occurred_at", "duration_minutes", "attendance", "kind")
+    ),
+    "outcome": frozenset((*_COMMON, "instrument", "value", "time_point", "measured_on")),
+}
+REQUIRED: Final[dict[str, tuple[str, ...]]] = {
+    "referral": ("source_system", "source_id", "pilot_id", "gender", "home_region"),
+    "participation": (
+        "source_system",
+        "source_id",
+        "pilot_id",
+        "activity_id",
+        "occurred_at",
+        "attendance",
+        "kind",
+    ),
+    "outcome": ("source_system", "source_id", "pilot_id", "instrument", "value", "time_point"),
+}
+_ALL_FIELDS: Final = frozenset().union(*FIELDS.values())
+
+_FOLD_LETTERS: Final = str.maketrans({"ä": "a", "ö": "o", "å": "a", "\ufeff": None})
+_SEPARATORS: Final = re.compile(r"[\s\-_]+")
+
+
+def _fold(text: str) -> str:
+    """The comparison form of a column name or value word: case, Finnish letters and the choice
+    of space, hyphen or underscore do not matter, because exports differ in all of them."""
+    return _SEPARATORS.sub("_", text.strip().casefold().translate(_FOLD_LETTERS)).strip("_")
+
+
+_FINNISH_COLUMNS: Final = {
+    "lähdejärjestelmä": "source_system",
+    "lähdetunniste": "source_id",
+    "pilotti": "pilot_id",
+    "pilotin_tunniste": "pilot_id",
+    "henkilötunnus": "personal_identity_code",
+    "hetu": "personal_identity_code",
+    "asiakasjärjestelmä": "client_system",
+    "asiakasnumero": "client_id",
+    "asiakastunniste": "client_id",
+    "syntymäaika": "birth_date",
+    "syntymäkuukausi": "birth_year_month",
+    "sukupuoli": "gender",
+    "kotialue": "home_region",
+    "hyvinvointialue": "home_region",
+    "lähettävä_organisaatio": "referring_organisation_type",
+    "lähettäjän_tyyppi": "referring_organisation_type",
+    "lähettämisen_syy": "reason",
+    "syy": "reason",
+    "lähetyspäivä": "referred_on",
+    "toiminto": "activity_id",
+    "toiminta": "activity_id",
+    "ajankohta": "occurred_at",
+    "kesto_min": "duration_minutes",
+    "kesto_minuutteina": "duration_minutes",
+    "läsnäolo": "attendance",
+    "osallistumisen_laji": "kind",
+    "laji": "kind",
+    "mittari": "instrument",
+    "arvo": "value",
+    "mittausajankohta": "time_point",
+    "mittauspäivä": "measured_on",
+}
+_COLUMN_NAMES: Final = {_fold(name): field for name, field in _FINNISH_COLUMNS.items()} | {
+    field: field for field in _ALL_FIELDS
+}
+
+# An unknown header cell is named in the error only if it looks like a column name. Digits or
+# great length suggest a data row (no header at all), whose cells must not be echoed.
+_NAMEABLE: Final = re.compile(r"[^\W\d][^\W\d \-_().]{0,39}|[^\W\d](?:[^\W\d]|[ \-_().]){0,39}")
+
+
+# --- Values ----------------------------------------------------------------------------------------
+
+_VALUE_WORDS: Final = {
+    "gender": {
+        "nainen": "female",
+        "mies": "male",
+        "muu": "non_binary",
+        "ei-binäärinen": "non_binary",
+        "ei tiedossa": "unknown",
+        "tuntematon": "unknown",
+    },
+    "attendance": {
+        "osallistui": "attended",
+        "läsnä": "attended",
+        "poissa": "absent",
+        "peruttu": "cancelled",
+    },
+    "time_point": {
+        "alku": "baseline",
+        "lähtötilanne": "baseline",
+        "väli": "interim",
+        "välimittaus": "interim",
+        "seuranta": "follow_up",
+    },
+}
+
+# re.ASCII: \d would otherwise also take e.g. Arabic-Indic digits, which no export writes.
+_FI_DATE: Final = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", re.ASCII)
+_FI_MONTH: Final = re.compile(r"(\d{1,2})[./](\d{4})", re.ASCII)
+# Finnish writes times with a colon or, traditionally, a dot (14.30); both come out of Excel.
+_FI_DATETIME: Final = re.compile(
+    r"(\d{1,2})\.(\d{1,2})\.(\d{4})\s+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?", re.ASCII
+)
+_DECIMAL_COMMA: Final = re.compile(r"[+-]?\d*,\d+", re.ASCII)
+
+
+def _words(field: str) -> Callable[[str], str]:
+    table = {_fold(word): value for word, value in _VALUE_WORDS[field].items()}
+
+    def convert(cell: str) -> str:
+        # English (API) values and anything unknown pass unchanged: the schema judges them.
+        return table.get(_fold(cell), cell)
+
+    return convert
+
+
+def _date(cell: str) -> str:
+    match = _FI_DATE.fullmatch(cell)
+    if match is None:
+        return cell
+    day, month, year = match.groups()
+    return f"{year}-{month:0>2}-{day:0>2}"
+
+
+def _year_month(cell: str) -> str:
+    match = _FI_MONTH.fullmatch(cell)
+    if match is None:
+        return cell
+    month, year = match.groups()
+    return f"{year}-{month:0>2}"
+
+
+def _date_time(cell: str) -> str:
+    match = _FI_DATETIME.fullmatch(cell)
+    if match is None:
+        return cell
+    day, month, year, hour, minute, second = match.groups()
+    return f"{year}-{month:0>2}-{day:0>2}T{hour:0>2}:{minute}:{second or '00'}"
+
+
+def _decimal(cell: str) -> str:
+    return cell.replace(",", ".") if _DECIMAL_COMMA.fullmatch(cell) else cell
+
+
+_CONVERTERS: Final[dict[str, Callable[[str], str]]] = {
+    "gender": _words("gender"),
+    "attendance": _words("attendance"),
+    "time_point": _words("time_point"),
+    "birth_date": _date,
+    "referred_on": _date,
+    "measured_on": _date,
+    "birth_year_month": _year_month,
+    "occurred_at": _date_time,
+    "value": _decimal,
+    "duration_minutes": _decimal,
+}
+
+
+# --- Public entry point ----------------------------------------------------------------------------
+
+
+def read_items(
+    stream: BinaryIO, kind: Kind, fmt: Format, chunk_size: int = 1 << 16
+) -> Iterator[tuple[int, Item | RowError]]:
+    """Yield (row number, item) or (row number, RowError), streaming: memory stays flat whatever the file size (a 1,000,000-row file must not be held in memory; read the stream in chunks).
+
+    The header (CSV) or the first non-blank line (NDJSON) is read at once, so a
+    :class:`FileFormatError` for an unreadable file is raised by this call, before any row is
+    yielded. The rows are read as the returned iterator is consumed. Rows that are empty (or
+    contain only empty cells) are skipped but still counted in row numbers.
+
+    CSV items carry strings with Finnish dates, decimal commas and value words converted to the
+    API's forms; NDJSON items are the JSON objects as they are.
+    """
+    if kind not in get_args(Kind):
+        raise ValueError(f"unknown item kind {kind!r}")
+    if fmt not in get_args(Format):
+        raise ValueError(f"unknown file format {fmt!r}")
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be positive")
+    chunks = _chunks(stream, chunk_size)
+    if fmt == "csv":
+        return _read_csv(chunks, kind)
+    return _read_ndjson(chunks)
+
+
+def _chunks(stream: BinaryIO, size: int) -> Iterator[bytes]:
+    # A raw stream may return fewer bytes than asked for; only b"" means the end.
+    while chunk := stream.read(size):
+        yield chunk
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+
+_ESCAPED_BYTE: Final = re.compile("[\udc80-\udcff]")
+_LINE_END: Final = re.compile(r"\r\n|\r|\n")
+
+
+class _SniffingDecoder:
+    """Decodes UTF-8 (with or without a BOM) or Windows-1252, whichever the bytes are.
+
+    The choice is made at the first bytes that tell the two apart: a BOM, or the first chunk with a
+    non-ASCII byte (decoding as UTF-8, allowing for a character cut at the chunk's end, or else
+    Windows-1252). Until then the text is ASCII, which both read alike, so an export whose early
+    rows happen to be plain ASCII is still recognised. Bytes that do not decode later on come out
+    as lone surrogates (``surrogateescape``): valid text never contains those, so a row with them
+    is exactly a row with undecodable bytes, and a real U+FFFD in the file is not mistaken for one.
+    """
+
+    def __init__(self) -> None:
+        self._decoder: codecs.IncrementalDecoder | None = None
+        self._held = b""
+        self._at_start = True
+        self.encoding_name = "UTF-8"
+
+    def decode(self, data: bytes, final: bool = False) -> str:
+        if self._decoder is not None:
+            return self._decoder.decode(data, final)
+        data = self._held + data
+        self._held = b""
+        if self._at_start:
+            if len(data) < len(_UTF8_BOM) and not final:
+                self._held = data  # too short to tell whether a BOM begins here
+                return ""
+            self._at_start = False
+            if data.startswith(_UTF8_BOM):
+                return self._commit("utf-8-sig", data, final)
+        if data.isascii():
+            return data.decode("ascii")
+        first = next(i for i, byte in enumerate(data) if byte >= 0x80)
+        ascii_part, rest = data[:first].decode("ascii"), data[first:]
+        probe = codecs.getincrementaldecoder("utf-8")()
+        try:
+            decoded = probe.decode(rest, final)
+        except UnicodeDecodeError:
+            return ascii_part + self._commit("cp1252", rest, final)
+        if not decoded:
+            # Only the start of a multibyte character so far: the next chunk decides.
+            self._held = rest
+            return ascii_part
+        return ascii_part + self._commit("utf-8", rest, final)
+
+    def _commit(self, encoding: str, data: bytes, final: bool) -> str:
+        self._decoder = codecs.getincrementaldecoder(encoding)(errors="surrogateescape")
+        self.encoding_name = "Windows-1252" if encoding == "cp1252" else "UTF-8"
+        return self._decoder.decode(data, final)
+
+
+def _text_lines(chunks: Iterable[bytes], decoder: _SniffingDecoder) -> Iterator[str]:
+    """Physical lines with their endings (``\\r\\n``, ``\\n`` or a lone ``\\r``), as the csv module
+    wants them (like a file opened with ``newline=""``)."""
+    pending = ""
+    for chunk in itertools.chain(chunks, (None,)):
+        final = chunk is None
+        text = pending + decoder.decode(chunk or b"", final)
+        start = 0
+        for match in _LINE_END.finditer(text):
+            if match.group() == "\r" and match.end() == len(text) and not final:
+                break  # the \n of a \r\n may be in the next chunk
+            yield text[start : match.end()]
+            start = match.end()
+        pending = text[start:]
+        if len(pending) > MAX_LINE_CHARS:
+            raise FileFormatError(f"A line is longer than {MAX_LINE_CHARS} characters.")
+    if pending:
+        yield pending
+
+
+def _sniff_delimiter(line: str) -> str:
+    """``;`` or ``,``, whichever occurs more often outside quotes; ``;`` (Finnish Excel) on a tie."""
+    counts = {";": 0, ",": 0}
+    quoted = False
+    for char in line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    return "," if counts[","] > counts[";"] else ";"
+
+
+def _is_blank(cells: list[str]) -> bool:
+    return not "".join(cells).strip()
+
+
+_Column = tuple[str | None, Callable[[str], str] | None]
+
+
+def _read_csv(chunks: Iterator[bytes], kind: str) -> Iterator[tuple[int, Item | RowError]]:
+    decoder = _SniffingDecoder()
+    lines = _text_lines(chunks, decoder)
+    # The delimiter must be known before the csv reader starts, so look ahead to the header line
+    # and then hand the lines read so far back to the reader.
+    seen: list[str] = []
+    for line in lines:
+        seen.append(line)
+        if line.strip():
+            break
+    else:
+        raise FileFormatError("The file is empty.")
+    reader = csv.reader(itertools.chain(seen, lines), delimiter=_sniff_delimiter(seen[-1]))
+    row = 0
+    for header in reader:
+        row += 1
+        if not _is_blank(header):
+            break
+    else:  # pragma: no cover - a non-blank line always gives a non-blank row
+        raise FileFormatError("The file is empty.")
+    if _ESCAPED_BYTE.search("".join(header)):
+        raise FileFormatError(f"The header row is not valid {decoder.encoding_name}.")
+    return _csv_rows(reader, row, _columns(header, kind), decoder)
+
+
+def _columns(header: list[str], kind: str) -> list[_Column]:
+    """Map header cells to canonical fields, or raise FileFormatError naming the bad columns."""
+    allowed = FIELDS[kind]
+    columns: list[_Column] = []
+    unknown: list[str] = []
+    positions: dict[str, list[int]] = {}
+    for position, name in enumerate(header, start=1):
+        if not name.strip():
+            # Excel writes trailing separators for a once-used column; such a column must be empty.
+            columns.append((None, None))
+            continue
+        field = _COLUMN_NAMES.get(_fold(name))
+        if field is None or field not in allowed:
+            shown = name.strip()
+            unknown.append(
+                f"'{shown}' (column {position})"
+                if _NAMEABLE.fullmatch(shown)
+                else f"column {position}"
+            )
+            continue
+        positions.setdefault(field, []).append(position)
+        columns.append((field, _CONVERTERS.get(field)))
+    if not positions:
+        # Not one known name: most likely a data row where the header should be. Its cells are
+        # client data, so none is quoted back.
+        raise FileFormatError(
+            f"The first row is not a header of a {kind} file: none of its cells is a known column name."
+        )
+    if unknown:
+        raise FileFormatError(f"Unknown columns for a {kind} file: {', '.join(unknown)}.")
+    duplicated = [
+        f"{field} (columns {', '.join(map(str, at))})" for field, at in positions.items() if len(at) > 1
+    ]
+    if duplicated:
+        raise FileFormatError(f"Columns given more than once: {'; '.join(duplicated)}.")
+    missing = [field for field in REQUIRED[kind] if field not in positions]
+    if "personal_identity_code" not in positions:
+        if "client_id" in positions and "client_system" not in positions:
+            missing.append("client_system")
+        elif "client_system" in positions and "client_id" not in positions:
+            missing.append("client_id")
+        elif "client_id" not in positions:
+            missing.append("personal_identity_code (or client_system and client_id)")
+    if missing:
+        raise FileFormatError(f"Required columns are missing: {', '.join(missing)}.")
+    return columns
+
+
+def _csv_rows(
+    reader: Iterator[list[str]], row: int, columns: list[_Column], decoder: _SniffingDecoder
+) -> Iterator[tuple[int, Item | RowError]]:
+    width = len(columns)
+    while True:
+        row += 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            # e.g. a runaway quoted field beyond the csv module's field size limit; the reader
+            # carries on with the next line.
+            yield row, RowError(row, None, "the row cannot be read as CSV")
+            continue
+        joined = "".join(cells)
+        if not joined.strip():
+            continue
+        if _ESCAPED_BYTE.search(joined):
+            yield row, RowError(row, None, f"the row is not valid {decoder.encoding_name}")
+            continue
+        if len(cells) > width:
+            yield row, RowError(row, None, f"the row has {len(cells)} cells, the header has {width}")
+            continue
+        yield row, _item(row, cells, columns)
+
+
+def _item(row: int, cells: list[str], columns: list[_Column]) -> Item | RowError:
+    # zip stops at the shorter: cells missing at the end of a short row count as empty.
+    item: Item = {}
+    for (field, convert), cell in zip(columns, cells, strict=False):
+        value = cell.strip()
+        if not value:
+            continue  # an empty cell is an absent optional field
+        if field is None:
+            return RowError(row, None, "a column without a name has a value")
+        item[field] = convert(value) if convert is not None else value
+    return item
+
+
+# --- NDJSON --------------------------------------------------------------------------------------
+
+
+def _reject_constant(_: str) -> Any:
+    # NaN and Infinity are not JSON; Python's parser would accept them.
+    raise ValueError("not JSON")
+
+
+def _ndjson_line(number: int, line: bytes) -> tuple[int, Item | RowError] | None:
+    if number == 1 and line.startswith(_UTF8_BOM):
+        line = line[len(_UTF8_BOM) :]
+    if line.endswith(b"\r"):
+        line = line[:-1]
+    if not line.strip():
+        return None
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return number, RowError(number, None, "the row is not valid UTF-8")
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        value = None
+    if not isinstance(value, dict):
+        return number, RowError(number, None, "not a JSON object")
+    return number, value
+
+
+def _ndjson_results(chunks: Iterator[bytes]) -> Iterator[tuple[int, Item | RowError] | None]:
+    """Every line's result (None for a blank one), splitting the bytes on ``\\n`` first so that
+    bad bytes spoil one line only."""
+    pending = b""
+    number = 0
+    skipping = False  # inside an over-long line, already reported
+    for chunk in chunks:
+        pending += chunk
+        start = 0
+        while (end := pending.find(b"\n", start)) != -1:
+            number += 1
+            if skipping:
+                skipping = False
+            else:
+                yield _ndjson_line(number, pending[start:end])
+            start = end + 1
+        pending = pending[start:]
+        if len(pending) > MAX_LINE_CHARS:
+            if not skipping:
+                yield number + 1, RowError(number + 1, None, "the line is too long")
+                skipping = True
+            pending = b""
+    if pending and not skipping:
+        yield _ndjson_line(number + 1, pending)
+
+
+def _read_ndjson(chunks: Iterator[bytes]) -> Iterator[tuple[int, Item | RowError]]:
+    results = (result for result in _ndjson_results(chunks) if result is not None)
+    first = next(results, None)
+    if first is None:
+        raise FileFormatError("The file is empty.")
+    return itertools.chain((first,), results)

@@ -1,0 +1,118 @@
+"""What an accepted item becomes: the client's pseudonym and coarse attributes, and the data of
+the event that is published. Pure functions; the store decides what exists and what is new."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from services.intake.domain.age import age_band, age_on
+from services.intake.domain.hetu import IdentityCode, parse_identity_code
+from services.intake.domain.pseudonym import Pseudonym, Pseudonymiser
+from shared.messaging.events import EventType
+
+EVENT_TYPES: dict[str, str] = {
+    "referral": EventType.REFERRAL_RECEIVED,
+    "participation": EventType.PARTICIPATION_RECORDED,
+    "outcome": EventType.OUTCOME_RECORDED,
+}
+
+
+@dataclass(frozen=True)
+class ClientProfile:
+    """What intake keeps of a client besides the pseudonym: coarse enough to be safe, enough to
+    give later events an age band, a gender and a region."""
+
+    birth_year: int | None = None
+    birth_month: int | None = None
+    gender: str = "unknown"
+    home_region: str | None = None
+    birth_day: int | None = None  # only while handling the referral itself; never stored
+
+    def band_on(self, day: date) -> str:
+        if self.birth_year is None or self.birth_month is None:
+            return age_band(None)
+        return age_band(age_on(self.birth_year, self.birth_month, day, self.birth_day))
+
+
+def pseudonym_of(item: dict[str, Any], pseudonymiser: Pseudonymiser) -> Pseudonym:
+    """The keyed pseudonym of the item's client; the identifier itself goes no further."""
+    code = item.get("personal_identity_code")
+    if code is not None:
+        return pseudonymiser.of_identity_code(parse_identity_code(code))
+    return pseudonymiser.of_regional_client(item["client_system"], item["client_id"])
+
+
+def referral_profile(item: dict[str, Any]) -> ClientProfile:
+    """The client's profile as a referral states it."""
+    birth: date | None = None
+    year = month = None
+    code = item.get("personal_identity_code")
+    if code is not None:
+        identity: IdentityCode = parse_identity_code(code)
+        birth = identity.birth_date
+    elif item.get("birth_date") is not None:
+        birth = item["birth_date"]
+    elif item.get("birth_year_month"):
+        year, month = (int(part) for part in item["birth_year_month"].split("-"))
+    if birth is not None:
+        year, month = birth.year, birth.month
+    return ClientProfile(
+        year, month, item["gender"], item["home_region"], birth.day if birth else None
+    )
+
+
+def identifier_kind(item: dict[str, Any]) -> dict[str, Any]:
+    """How the client was identified. A temporary identity code (900–999) is flagged: the same
+    young person will later have a permanent code, and so another pseudonym."""
+    code = item.get("personal_identity_code")
+    if code is None:
+        return {"identified_by": "regional_client_id", "temporary_identity": False}
+    return {
+        "identified_by": "identity_code",
+        "temporary_identity": parse_identity_code(code).temporary,
+    }
+
+
+def event_data(
+    kind: str,
+    item: dict[str, Any],
+    pseudonym: Pseudonym,
+    profile: ClientProfile,
+    activity_type: str | None = None,
+) -> dict[str, Any]:
+    """The published data: pseudonym, coarse attributes and the item's own facts — no identifier."""
+    common = identifier_kind(item) | {
+        "pilot_id": item["pilot_id"],
+        "source_system": item["source_system"],
+        "key_id": pseudonym.key_id,
+        "pseudonym": pseudonym.value,
+        "gender": profile.gender,
+        "home_region": profile.home_region,
+    }
+    if kind == "referral":
+        return common | {
+            "age_band": profile.band_on(item["referred_on"]),
+            "referring_organisation_type": item["referring_organisation_type"],
+            "reason": item["reason"],
+            "referred_on": item["referred_on"].isoformat(),
+        }
+    if kind == "participation":
+        occurred: datetime = item["occurred_at"]
+        return common | {
+            "age_band": profile.band_on(occurred.date()),
+            "activity_id": item["activity_id"],
+            "activity_type": activity_type,
+            "occurred_at": occurred.isoformat(),
+            "duration_minutes": item.get("duration_minutes"),
+            "attendance": item["attendance"],
+            "kind": item["kind"],
+        }
+    return common | {
+        "age_band": profile.band_on(item["measured_on"]),
+        "instrument": item["instrument"],
+        "value": item["value"],
+        "time_point": item["time_point"],
+        "measured_on": item["measured_on"].isoformat(),
+    }

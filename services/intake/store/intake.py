@@ -1,0 +1,334 @@
+"""Accepting items: validate each, check it against reference data and the caller's pilots,
+de-duplicate by (kind, source system, source id), pseudonymise, and store the accepted ones with
+their events in the outbox — all in one transaction, so nothing is half-stored."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from marshmallow import ValidationError
+from sqlalchemy.dialects.postgresql import insert
+
+from services.intake.api.schemas import ITEM_SCHEMAS
+from services.intake.domain.items import (
+    EVENT_TYPES,
+    ClientProfile,
+    event_data,
+    pseudonym_of,
+    referral_profile,
+)
+from services.intake.domain.pseudonym import Pseudonym, Pseudonymiser
+from services.intake.store.tables import (
+    activity_ref,
+    client,
+    instrument_ref,
+    intake_event,
+    pilot_ref,
+)
+from shared.auth import Principal
+from shared.db import UnitOfWork
+from shared.http import field_errors
+from shared.messaging.envelope import Envelope
+
+SOURCE = "/turvaverkko/intake"
+
+
+@dataclass
+class ItemResult:
+    index: int
+    status: str  # accepted | duplicate | rejected
+    event_id: str | None = None
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"index": self.index, "status": self.status}
+        if self.event_id:
+            out["event_id"] = self.event_id
+        if self.errors:
+            out["errors"] = self.errors
+        return out
+
+
+def _error(pointer: str, detail: str) -> list[dict[str, str]]:
+    return [{"pointer": pointer, "detail": detail}]
+
+
+class Intake:
+    """The one path by which items enter: the HTTP endpoints and file imports both use it."""
+
+    def __init__(
+        self, pseudonymiser: Pseudonymiser, unit_of_work: Callable[[], UnitOfWork]
+    ) -> None:
+        self.pseudonymiser = pseudonymiser
+        self.unit_of_work = unit_of_work
+        self._schemas = {kind: schema() for kind, schema in ITEM_SCHEMAS.items()}
+
+    def validate(self, kind: str, raw: Any) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:
+        """The item loaded by its schema, or the errors (each bad field named)."""
+        if not isinstance(raw, dict):
+            return None, _error("#", "Each item must be a JSON object.")
+        try:
+            return self._schemas[kind].load(raw), []
+        except ValidationError as exc:
+            return None, field_errors({"json": exc.messages})
+
+    def submit(
+        self,
+        kind: str,
+        raw_items: Sequence[Any],
+        principal: Principal,
+        *,
+        import_id: str | None = None,
+        extra: Callable[[UnitOfWork, list[ItemResult]], None] | None = None,
+    ) -> list[ItemResult]:
+        """Accept what can be accepted; report each item. ``extra`` runs in the same transaction
+        just before the commit (the Idempotency-Key record, an import's progress)."""
+        results: list[ItemResult] = []
+        loaded: list[tuple[int, dict[str, Any]]] = []
+        for index, raw in enumerate(raw_items):
+            item, errors = self.validate(kind, raw)
+            if item is None:
+                results.append(ItemResult(index, "rejected", errors=errors))
+            else:
+                loaded.append((index, item))
+        with self.unit_of_work() as uow:
+            results += self._accept(uow, kind, loaded, principal, import_id)
+            results.sort(key=lambda r: r.index)
+            if extra is not None:
+                extra(uow, results)
+            uow.commit()
+        return results
+
+    # --- inside the transaction --------------------------------------------------------------
+
+    def _accept(
+        self,
+        uow: UnitOfWork,
+        kind: str,
+        loaded: list[tuple[int, dict[str, Any]]],
+        principal: Principal,
+        import_id: str | None,
+    ) -> list[ItemResult]:
+        if not loaded:
+            return []
+        session = uow.session
+        items = [item for _, item in loaded]
+        pilots = _by_key(session, pilot_ref, pilot_ref.c.id, {i["pilot_id"] for i in items})
+        activities = _by_key(
+            session,
+            activity_ref,
+            activity_ref.c.id,
+            {i["activity_id"] for i in items if "activity_id" in i},
+        )
+        instruments = _by_key(
+            session,
+            instrument_ref,
+            instrument_ref.c.code,
+            {i["instrument"] for i in items if "instrument" in i},
+        )
+        known = dict(
+            session.execute(
+                sa.select(
+                    sa.tuple_(intake_event.c.source_system, intake_event.c.source_id),
+                    intake_event.c.id,
+                )
+                .where(intake_event.c.kind == kind)
+                .where(
+                    sa.tuple_(intake_event.c.source_system, intake_event.c.source_id).in_(
+                        {(i["source_system"], i["source_id"]) for i in items}
+                    )
+                )
+            )
+            .tuples()
+            .all()
+        )
+
+        results: list[ItemResult] = []
+        # (index, item, pseudonym, activity type) of the items that pass every check
+        pending: list[tuple[int, dict[str, Any], Pseudonym, str | None]] = []
+        for index, item in loaded:
+            pair = (item["source_system"], item["source_id"])
+            if pair in known:
+                results.append(ItemResult(index, "duplicate", known[pair]))
+                continue
+            errors = _reference_errors(kind, item, principal, pilots, activities, instruments)
+            if errors:
+                results.append(ItemResult(index, "rejected", errors=errors))
+                continue
+            activity = activities.get(item.get("activity_id"))
+            pending.append(
+                (
+                    index,
+                    item,
+                    pseudonym_of(item, self.pseudonymiser),
+                    activity.activity_type if activity else None,
+                )
+            )
+            known[pair] = None  # a later item with the same pair in this request is a duplicate
+
+        profiles = self._profiles(session, kind, pending)
+        envelopes: dict[tuple[str, str], Envelope] = {}
+        rows = []
+        for _, item, pseudonym, activity_type in pending:
+            if kind == "referral":
+                profile = referral_profile(item)
+            else:
+                profile = profiles[(pseudonym.key_id, pseudonym.value)]
+            data = event_data(kind, item, pseudonym, profile, activity_type)
+            event = Envelope.new(
+                EVENT_TYPES[kind], SOURCE, data, subject=f"pilot/{item['pilot_id']}"
+            )
+            pair = (item["source_system"], item["source_id"])
+            envelopes[pair] = event
+            rows.append(
+                {
+                    "id": event.id,
+                    "kind": kind,
+                    "source_system": pair[0],
+                    "source_id": pair[1],
+                    "pilot_id": item["pilot_id"],
+                    "key_id": pseudonym.key_id,
+                    "pseudonym": pseudonym.value,
+                    "data": data,
+                    "import_id": import_id,
+                }
+            )
+        inserted: set[str] = set()
+        if rows:
+            inserted = set(
+                session.execute(
+                    insert(intake_event)
+                    .on_conflict_do_nothing(constraint="intake_event_source")
+                    .returning(intake_event.c.id),
+                    rows,
+                ).scalars()
+            )
+        originals = self._originals(
+            session, kind, [p for p, e in envelopes.items() if e.id not in inserted]
+        )
+        for index, item, _, _ in pending:
+            pair = (item["source_system"], item["source_id"])
+            event = envelopes[pair]
+            if event.id in inserted:
+                inserted.discard(event.id)
+                uow.publish(event)
+                results.append(ItemResult(index, "accepted", event.id))
+            else:  # an earlier item of this request, or a concurrent request, has it
+                results.append(ItemResult(index, "duplicate", originals.get(pair, event.id)))
+        return results
+
+    def _profiles(
+        self, session: Any, kind: str, pending: list[Any]
+    ) -> dict[tuple[str, str], ClientProfile]:
+        """Referrals state the client's profile (stored); other items read it (or 'unknown')."""
+        if kind == "referral":
+            rows = {}
+            for _, item, pseudonym, _ in pending:
+                p = referral_profile(item)
+                rows[(pseudonym.key_id, pseudonym.value)] = {
+                    "key_id": pseudonym.key_id,
+                    "pseudonym": pseudonym.value,
+                    "birth_year": p.birth_year,
+                    "birth_month": p.birth_month,
+                    "gender": p.gender,
+                    "home_region": p.home_region,
+                }
+            if rows:
+                stmt = insert(client)
+                session.execute(
+                    stmt.on_conflict_do_update(
+                        index_elements=[client.c.key_id, client.c.pseudonym],
+                        set_={
+                            "birth_year": stmt.excluded.birth_year,
+                            "birth_month": stmt.excluded.birth_month,
+                            "gender": stmt.excluded.gender,
+                            "home_region": stmt.excluded.home_region,
+                            "updated_at": sa.func.now(),
+                        },
+                    ),
+                    list(rows.values()),
+                )
+            return {}
+        keys = {(p.key_id, p.value) for _, _, p, _ in pending}
+        found = (
+            {
+                (r.key_id, r.pseudonym): ClientProfile(
+                    r.birth_year, r.birth_month, r.gender or "unknown", r.home_region
+                )
+                for r in session.execute(
+                    sa.select(client).where(
+                        sa.tuple_(client.c.key_id, client.c.pseudonym).in_(keys)
+                    )
+                )
+            }
+            if keys
+            else {}
+        )
+        return {key: found.get(key, ClientProfile()) for key in keys}
+
+    @staticmethod
+    def _originals(
+        session: Any, kind: str, pairs: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], str]:
+        if not pairs:
+            return {}
+        return dict(
+            session.execute(
+                sa.select(
+                    sa.tuple_(intake_event.c.source_system, intake_event.c.source_id),
+                    intake_event.c.id,
+                )
+                .where(intake_event.c.kind == kind)
+                .where(sa.tuple_(intake_event.c.source_system, intake_event.c.source_id).in_(pairs))
+            )
+            .tuples()
+            .all()
+        )
+
+
+def _by_key(session: Any, table: sa.Table, column: sa.Column, keys: set[str]) -> dict[str, Any]:
+    if not keys:
+        return {}
+    return {
+        getattr(row, column.name): row
+        for row in session.execute(sa.select(table).where(column.in_(keys)))
+    }
+
+
+def _reference_errors(
+    kind: str,
+    item: dict[str, Any],
+    principal: Principal,
+    pilots: dict,
+    activities: dict,
+    instruments: dict,
+) -> list[dict[str, str]]:
+    """Checks against the reference data copy and the caller's pilots."""
+    errors: list[dict[str, str]] = []
+    pilot = pilots.get(item["pilot_id"])
+    if pilot is None:
+        return _error("#/pilot_id", "Unknown pilot.")
+    if principal.role != "admin" and item["pilot_id"] not in principal.pilots:
+        return _error("#/pilot_id", "Not one of your pilots.")
+    if not pilot.active:
+        errors += _error("#/pilot_id", "The pilot is not active.")
+    if kind == "participation":
+        activity = activities.get(item["activity_id"])
+        if activity is None or activity.pilot_id != item["pilot_id"]:
+            errors += _error("#/activity_id", "Unknown activity for this pilot.")
+    if kind == "outcome":
+        instrument = instruments.get(item["instrument"])
+        if instrument is None or not instrument.active:
+            errors += _error("#/instrument", "Not an instrument of the catalogue.")
+        else:
+            low, high = instrument.min_value, instrument.max_value
+            if (low is not None and item["value"] < float(low)) or (
+                high is not None and item["value"] > float(high)
+            ):
+                errors += _error(
+                    "#/value", f"Must be between {low} and {high} for this instrument."
+                )
+    return errors

@@ -1,0 +1,1 @@
+"""National reference data shipped with the code (the same for every service)."""
