@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import itertools
 import json
 import re
@@ -27,7 +28,6 @@ Kind = Literal["referral", "participation", "outcome"]
 Format = Literal["csv", "ndjson"]
 Value = str | int | float | bool | None
 Item = dict[str, Value]
-Result = tuple[int, Item | "RowError"]
 
 #: A physical line longer than this is not an export of these tables; holding it would let one
 #: broken file take the memory that streaming is meant to keep flat.
@@ -146,7 +146,7 @@ _COLUMN_NAMES: Final = {_fold(name): field for name, field in _FINNISH_COLUMNS.i
 
 # An unknown header cell is named in the error only if it looks like a column name. Digits or
 # great length suggest a data row (no header at all), whose cells must not be echoed.
-_NAMEABLE: Final = re.compile(r"[^\W\d][^\W\d \-_().]{0,39}|[^\W\d](?:[^\W\d]|[ \-_().]){0,39}")
+_NAMEABLE: Final = re.compile(r"[^\W\d_](?:[^\W\d]|[ \-().]){0,39}")
 
 
 # --- Values ----------------------------------------------------------------------------------------
@@ -188,6 +188,8 @@ _DECIMAL_COMMA: Final = re.compile(r"[+-]?\d*,\d+", re.ASCII)
 def _words(field: str) -> Callable[[str], str]:
     table = {_fold(word): value for word, value in _VALUE_WORDS[field].items()}
 
+    # These columns hold a handful of distinct words, so a small cache saves folding every cell.
+    @functools.lru_cache(maxsize=64)
     def convert(cell: str) -> str:
         # English (API) values and anything unknown pass unchanged: the schema judges them.
         return table.get(_fold(cell), cell)
@@ -274,6 +276,7 @@ def _chunks(stream: BinaryIO, size: int) -> Iterator[bytes]:
 # --- CSV -----------------------------------------------------------------------------------------
 
 _ESCAPED_BYTE: Final = re.compile("[\udc80-\udcff]")
+_NON_ASCII: Final = re.compile(rb"[\x80-\xff]")
 _LINE_END: Final = re.compile(r"\r\n|\r|\n")
 
 
@@ -306,9 +309,10 @@ class _SniffingDecoder:
             self._at_start = False
             if data.startswith(_UTF8_BOM):
                 return self._commit("utf-8-sig", data, final)
-        if data.isascii():
+        non_ascii = _NON_ASCII.search(data)
+        if non_ascii is None:
             return data.decode("ascii")
-        first = next(i for i, byte in enumerate(data) if byte >= 0x80)
+        first = non_ascii.start()
         ascii_part, rest = data[:first].decode("ascii"), data[first:]
         probe = codecs.getincrementaldecoder("utf-8")()
         try:
@@ -384,7 +388,7 @@ def _read_csv(chunks: Iterator[bytes], kind: str) -> Iterator[tuple[int, Item | 
         row += 1
         if not _is_blank(header):
             break
-    else:  # pragma: no cover - a non-blank line always gives a non-blank row
+    else:  # e.g. only a quoted empty string
         raise FileFormatError("The file is empty.")
     if _ESCAPED_BYTE.search("".join(header)):
         raise FileFormatError(f"The header row is not valid {decoder.encoding_name}.")
@@ -422,7 +426,9 @@ def _columns(header: list[str], kind: str) -> list[_Column]:
     if unknown:
         raise FileFormatError(f"Unknown columns for a {kind} file: {', '.join(unknown)}.")
     duplicated = [
-        f"{field} (columns {', '.join(map(str, at))})" for field, at in positions.items() if len(at) > 1
+        f"{field} (columns {', '.join(map(str, at))})"
+        for field, at in positions.items()
+        if len(at) > 1
     ]
     if duplicated:
         raise FileFormatError(f"Columns given more than once: {'; '.join(duplicated)}.")
@@ -461,7 +467,10 @@ def _csv_rows(
             yield row, RowError(row, None, f"the row is not valid {decoder.encoding_name}")
             continue
         if len(cells) > width:
-            yield row, RowError(row, None, f"the row has {len(cells)} cells, the header has {width}")
+            yield (
+                row,
+                RowError(row, None, f"the row has {len(cells)} cells, the header has {width}"),
+            )
             continue
         yield row, _item(row, cells, columns)
 
@@ -510,7 +519,7 @@ def _ndjson_line(number: int, line: bytes) -> tuple[int, Item | RowError] | None
 def _ndjson_results(chunks: Iterator[bytes]) -> Iterator[tuple[int, Item | RowError] | None]:
     """Every line's result (None for a blank one), splitting the bytes on ``\\n`` first so that
     bad bytes spoil one line only."""
-    pending = b""
+    pending = bytearray()  # appending to a bytearray does not copy what is already there
     number = 0
     skipping = False  # inside an over-long line, already reported
     for chunk in chunks:
@@ -521,16 +530,16 @@ def _ndjson_results(chunks: Iterator[bytes]) -> Iterator[tuple[int, Item | RowEr
             if skipping:
                 skipping = False
             else:
-                yield _ndjson_line(number, pending[start:end])
+                yield _ndjson_line(number, bytes(pending[start:end]))
             start = end + 1
-        pending = pending[start:]
+        del pending[:start]
         if len(pending) > MAX_LINE_CHARS:
             if not skipping:
                 yield number + 1, RowError(number + 1, None, "the line is too long")
                 skipping = True
-            pending = b""
+            pending.clear()
     if pending and not skipping:
-        yield _ndjson_line(number + 1, pending)
+        yield _ndjson_line(number + 1, bytes(pending))
 
 
 def _read_ndjson(chunks: Iterator[bytes]) -> Iterator[tuple[int, Item | RowError]]:

@@ -129,30 +129,19 @@ class Intake:
             instrument_ref.c.code,
             {i["instrument"] for i in items if "instrument" in i},
         )
-        known = dict(
-            session.execute(
-                sa.select(
-                    sa.tuple_(intake_event.c.source_system, intake_event.c.source_id),
-                    intake_event.c.id,
-                )
-                .where(intake_event.c.kind == kind)
-                .where(
-                    sa.tuple_(intake_event.c.source_system, intake_event.c.source_id).in_(
-                        {(i["source_system"], i["source_id"]) for i in items}
-                    )
-                )
-            )
-            .tuples()
-            .all()
-        )
+        known = _event_ids(session, kind, {(i["source_system"], i["source_id"]) for i in items})
 
         results: list[ItemResult] = []
+        repeated: list[tuple[int, tuple[str, str]]] = []
         # (index, item, pseudonym, activity type) of the items that pass every check
         pending: list[tuple[int, dict[str, Any], Pseudonym, str | None]] = []
         for index, item in loaded:
             pair = (item["source_system"], item["source_id"])
             if pair in known:
-                results.append(ItemResult(index, "duplicate", known[pair]))
+                if known[pair] is None:  # the same pair earlier in this request
+                    repeated.append((index, pair))
+                else:
+                    results.append(ItemResult(index, "duplicate", known[pair]))
                 continue
             errors = _reference_errors(kind, item, principal, pilots, activities, instruments)
             if errors:
@@ -213,11 +202,13 @@ class Intake:
             pair = (item["source_system"], item["source_id"])
             event = envelopes[pair]
             if event.id in inserted:
-                inserted.discard(event.id)
                 uow.publish(event)
                 results.append(ItemResult(index, "accepted", event.id))
-            else:  # an earlier item of this request, or a concurrent request, has it
+            else:  # a concurrent request stored the same item first
                 results.append(ItemResult(index, "duplicate", originals.get(pair, event.id)))
+        for index, pair in repeated:
+            event = envelopes[pair]
+            results.append(ItemResult(index, "duplicate", originals.get(pair, event.id)))
         return results
 
     def _profiles(
@@ -275,18 +266,20 @@ class Intake:
     ) -> dict[tuple[str, str], str]:
         if not pairs:
             return {}
-        return dict(
-            session.execute(
-                sa.select(
-                    sa.tuple_(intake_event.c.source_system, intake_event.c.source_id),
-                    intake_event.c.id,
-                )
-                .where(intake_event.c.kind == kind)
-                .where(sa.tuple_(intake_event.c.source_system, intake_event.c.source_id).in_(pairs))
-            )
-            .tuples()
-            .all()
-        )
+        return _event_ids(session, kind, set(pairs))
+
+
+def _event_ids(session: Any, kind: str, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The ids of stored events of ``kind`` by (source system, source id)."""
+    if not pairs:
+        return {}
+    source = sa.tuple_(intake_event.c.source_system, intake_event.c.source_id)
+    rows = session.execute(
+        sa.select(intake_event.c.source_system, intake_event.c.source_id, intake_event.c.id)
+        .where(intake_event.c.kind == kind)
+        .where(source.in_(pairs))
+    )
+    return {(system, source_id): event_id for system, source_id, event_id in rows}
 
 
 def _by_key(session: Any, table: sa.Table, column: sa.Column, keys: set[str]) -> dict[str, Any]:

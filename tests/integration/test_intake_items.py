@@ -1,0 +1,329 @@
+"""Intake's item endpoints against the real PostgreSQL: each item accepted, duplicate or rejected
+(with every bad field), pseudonymised, stored with its event in one transaction, idempotent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.engine import Engine
+
+from services.intake.app import create_app
+from shared.auth import mint_dev_token
+from shared.config import Settings
+from shared.http import PROBLEM_JSON
+from shared.messaging.envelope import Envelope
+from shared.messaging.outbox import OutboxRelay
+from tests.support.intake_data import hetu, outcome, participation, referral, seed_reference_data
+from tests.support.workers import running, wait_until
+
+pytestmark = pytest.mark.integration
+INTAKE_TABLES = (
+    "intake_event",
+    "client",
+    "idempotent_request",
+    "pilot_ref",
+    "activity_ref",
+    "instrument_ref",
+    "outbox",
+    "processed_event",
+)
+
+
+@pytest.fixture
+def app(settings: Settings, engines: dict[str, Engine]) -> Iterator[Flask]:
+    with engines["intake"].begin() as connection:
+        connection.execute(sa.text(f"TRUNCATE {', '.join(INTAKE_TABLES)}"))
+    app = create_app(settings)
+    seed_reference_data(app.extensions["turvaverkko"].unit_of_work)
+    yield app
+    app.extensions["turvaverkko"].engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def auth(
+    settings: Settings,
+    role: str = "integration",
+    pilots: tuple[str, ...] = ("pilot-a", "pilot-b", "pilot-closed"),
+    subject: str = "apotti-integration",
+) -> dict[str, str]:
+    token = mint_dev_token(settings, role, pilots=pilots, subject=subject)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def post(client: FlaskClient, settings: Settings, path: str, body: Any, **headers: str) -> Any:
+    return client.post(path, json=body, headers=auth(settings) | headers)
+
+
+def stored(engine: Engine, table: str) -> list[Any]:
+    with engine.connect() as connection:
+        return connection.execute(sa.text(f"SELECT * FROM {table}")).all()
+
+
+def outbox_events(engine: Engine) -> list[Envelope]:
+    with engine.connect() as connection:
+        payloads = connection.execute(sa.text("SELECT payload FROM outbox ORDER BY id")).scalars()
+        return [Envelope.from_json_bytes(p) for p in payloads]
+
+
+def test_one_referral_is_accepted_pseudonymised_and_its_event_written_in_the_outbox(
+    client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+) -> None:
+    r = post(client, settings, "/v1/referrals", referral(1))
+    assert r.status_code == 201, r.get_json()
+    event_id = r.get_json()["event_id"]
+    assert r.headers["Location"] == f"/v1/events/{event_id}"
+
+    [event] = outbox_events(engines["intake"])
+    assert (event.id, event.type, event.subject) == (event_id, "referral.received", "pilot/pilot-a")
+    data = event.data
+    assert data["age_band"] == "16-17" and data["gender"] == "female"
+    assert data["home_region"] == "08" and data["identified_by"] == "identity_code"
+    assert len(data["pseudonym"]) == 64 and data["key_id"] == settings.pseudonym_key_id
+    assert "birth" not in str(data)
+
+    state = client.get(f"/v1/events/{event_id}", headers=auth(settings)).get_json()
+    assert state["state"] == "stored" and state["published_at"] is None
+
+
+def test_no_identity_code_is_stored_published_or_echoed_anywhere(
+    client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+) -> None:
+    code = hetu(7)
+    post(client, settings, "/v1/referrals", referral(7))
+    bad = post(
+        client,
+        settings,
+        "/v1/referrals",
+        referral(8, personal_identity_code=code[:-1] + "Q", reason=code),
+    )
+    assert bad.status_code == 422
+    assert code not in bad.get_data(as_text=True) and code[:-1] not in bad.get_data(as_text=True)
+    with engines["intake"].connect() as connection:
+        for table in INTAKE_TABLES:
+            dump = connection.execute(sa.text(f"SELECT t::text FROM {table} t")).scalars().all()
+            assert not any(code in row or code[:-1] in row for row in dump), table
+        payloads = connection.execute(sa.text("SELECT payload FROM outbox")).scalars().all()
+    assert not any(code.encode() in p for p in payloads)
+
+
+def test_a_list_reports_each_item_and_one_rejection_does_not_stop_the_others(
+    client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+) -> None:
+    items = [
+        referral(1),
+        referral(2, personal_identity_code="131052-308U"),  # wrong check character
+        referral(3, pilot_id="pilot-unknown"),
+        referral(4, referred_on="2099-01-01", gender="girl", colour="blue"),
+        referral(5, pilot_id="pilot-closed"),
+        referral(1),  # the first one again
+        "not an object",
+        referral(
+            6,
+            personal_identity_code=None,
+            client_system="lifecare",
+            client_id="C-6",
+            birth_year_month="2009-03",
+        ),
+    ]
+    r = post(client, settings, "/v1/referrals", items)
+    assert r.status_code == 200
+    body = r.get_json()
+    statuses = [res["status"] for res in body["results"]]
+    assert statuses == [
+        "accepted",
+        "rejected",
+        "rejected",
+        "rejected",
+        "rejected",
+        "duplicate",
+        "rejected",
+        "accepted",
+    ]
+    assert (body["accepted"], body["duplicates"], body["rejected"]) == (2, 1, 5)
+    results = body["results"]
+    assert results[5]["event_id"] == results[0]["event_id"]
+    assert {e["pointer"] for e in results[1]["errors"]} == {"#/personal_identity_code"}
+    assert results[2]["errors"] == [{"pointer": "#/pilot_id", "detail": "Unknown pilot."}]
+    assert {e["pointer"] for e in results[3]["errors"]} == {"#/referred_on", "#/gender", "#/colour"}
+    assert results[4]["errors"][0]["detail"] == "The pilot is not active."
+    assert len(stored(engines["intake"], "intake_event")) == 2
+    assert len(outbox_events(engines["intake"])) == 2
+
+
+def test_replaying_items_creates_no_second_event_and_returns_the_original_ids(
+    client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+) -> None:
+    items = [participation(i) for i in range(5)]
+    first = post(client, settings, "/v1/participations", items).get_json()
+    again = post(client, settings, "/v1/participations", items).get_json()
+    assert first["accepted"] == 5 and again["duplicates"] == 5
+    assert [r["event_id"] for r in again["results"]] == [r["event_id"] for r in first["results"]]
+    single = post(client, settings, "/v1/participations", items[0])
+    assert single.status_code == 200 and single.get_json()["status"] == "duplicate"
+    assert len(outbox_events(engines["intake"])) == 5
+
+
+def test_idempotency_key_replays_the_first_answer_and_refuses_another_body(
+    client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+) -> None:
+    items = [outcome(1), outcome(2, value=99)]  # the second is out of the instrument's range
+    first = post(client, settings, "/v1/outcomes", items, **{"Idempotency-Key": "batch-2026-001"})
+    replay = post(client, settings, "/v1/outcomes", items, **{"Idempotency-Key": "batch-2026-001"})
+    assert first.status_code == replay.status_code == 200
+    assert replay.get_json() == first.get_json()  # "accepted", not "duplicate": the first answer
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    other = post(
+        client, settings, "/v1/outcomes", [outcome(3)], **{"Idempotency-Key": "batch-2026-001"}
+    )
+    assert other.status_code == 422 and other.mimetype == PROBLEM_JSON
+    assert len(outbox_events(engines["intake"])) == 1
+    assert first.get_json()["results"][1]["errors"][0]["pointer"] == "#/value"
+
+
+def test_same_young_person_has_the_same_pseudonym_in_every_pilot(
+    client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+) -> None:
+    post(
+        client,
+        settings,
+        "/v1/referrals",
+        [referral(1), referral(2, source_id="R-x", pilot_id="pilot-b")],
+    )
+    post(
+        client,
+        settings,
+        "/v1/referrals",
+        referral(1, source_id="R-y", pilot_id="pilot-b", personal_identity_code=hetu(1).lower()),
+    )
+    events = outbox_events(engines["intake"])
+    pseudonyms = {e.data["pilot_id"] + e.data["source_system"]: e.data["pseudonym"] for e in events}
+    assert events[0].data["pseudonym"] == events[2].data["pseudonym"]
+    assert events[0].data["pseudonym"] != events[1].data["pseudonym"]
+    assert len(pseudonyms) == 2
+
+
+def test_participation_takes_age_band_gender_and_region_from_the_referral_and_checks_activity(
+    client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+) -> None:
+    post(client, settings, "/v1/referrals", referral(1, gender="non_binary", home_region="90"))
+    r = post(
+        client,
+        settings,
+        "/v1/participations",
+        [
+            participation(1),
+            participation(2, activity_id="pilot-b-act-0"),  # another pilot's activity
+            participation(3, activity_id="nope", occurred_at="2099-01-01T10:00:00"),
+            participation(4),  # no referral: the profile is unknown
+        ],
+    ).get_json()
+    assert [x["status"] for x in r["results"]] == ["accepted", "rejected", "rejected", "accepted"]
+    assert r["results"][1]["errors"] == [
+        {"pointer": "#/activity_id", "detail": "Unknown activity for this pilot."}
+    ]
+    assert {e["pointer"] for e in r["results"][2]["errors"]} == {"#/occurred_at"}
+    known, unknown = (e.data for e in outbox_events(engines["intake"])[1:])
+    assert (known["gender"], known["home_region"], known["age_band"]) == (
+        "non_binary",
+        "90",
+        "16-17",
+    )
+    assert known["activity_type"] == "group" and known["occurred_at"].endswith("+03:00")
+    assert (unknown["gender"], unknown["age_band"]) == ("unknown", "unknown")
+
+
+def test_a_worker_reports_only_for_own_pilots_and_sees_only_their_events(
+    client: FlaskClient, settings: Settings
+) -> None:
+    worker = auth(settings, "pilot_worker", pilots=("pilot-b",), subject="worker-b")
+    r = client.post("/v1/referrals", json=referral(1), headers=worker)
+    assert r.status_code == 422
+    assert r.get_json()["errors"] == [
+        {"pointer": "#/pilot_id", "detail": "Not one of your pilots."}
+    ]
+    accepted = post(client, settings, "/v1/referrals", referral(2)).get_json()["event_id"]
+    assert client.get(f"/v1/events/{accepted}", headers=worker).status_code == 404
+    coordinator = auth(settings, "coordinator", pilots=())
+    assert client.post("/v1/referrals", json=referral(3), headers=coordinator).status_code == 403
+    assert client.get(f"/v1/events/{accepted}", headers=coordinator).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ([], 422),
+        ("just a string", 422),
+        ([referral(i) for i in range(1001)], 422),
+    ],
+)
+def test_a_body_that_is_not_one_item_or_a_list_of_up_to_1000_is_refused_whole(
+    client: FlaskClient, settings: Settings, engines: dict[str, Engine], body: Any, status: int
+) -> None:
+    r = post(client, settings, "/v1/referrals", body)
+    assert r.status_code == status and r.mimetype == PROBLEM_JSON
+    assert stored(engines["intake"], "intake_event") == []
+
+
+def test_protocol_errors_are_problems(client: FlaskClient, settings: Settings) -> None:
+    headers = auth(settings)
+    assert (
+        client.post(
+            "/v1/referrals", data="{", content_type="application/json", headers=headers
+        ).status_code
+        == 400
+    )
+    assert (
+        client.post(
+            "/v1/referrals", data="a;b", content_type="text/csv", headers=headers
+        ).status_code
+        == 415
+    )
+    assert client.post("/v1/referrals", json=referral(1)).status_code == 401
+    huge = [referral(i) for i in range(1000)]
+    for item in huge:
+        item["reason"] = "x" * 6000
+    assert client.post("/v1/referrals", json=huge, headers=headers).status_code == 413
+
+
+def test_event_state_becomes_published_once_the_relay_has_a_confirm(
+    client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+) -> None:
+    event_id = post(client, settings, "/v1/outcomes", outcome(1)).get_json()["event_id"]
+    with running(OutboxRelay(settings, engines["intake"], "intake")):
+        wait_until(
+            lambda: (
+                client.get(f"/v1/events/{event_id}", headers=auth(settings)).get_json()["state"]
+                == "published"
+            ),
+            30,
+            "the event to be published",
+        )
+
+
+def test_a_failure_inside_the_transaction_stores_nothing(
+    app: Flask, settings: Settings, engines: dict[str, Engine]
+) -> None:
+    from shared.auth import Principal
+
+    def fail(_uow: Any, _results: Any) -> None:
+        raise RuntimeError("the database went away half way")
+
+    with pytest.raises(RuntimeError):
+        app.extensions["intake"].submit(
+            "referral",
+            [referral(1), referral(2)],
+            Principal("s", "admin", None, frozenset()),
+            extra=fail,
+        )
+    assert stored(engines["intake"], "intake_event") == []
+    assert stored(engines["intake"], "client") == []
+    assert outbox_events(engines["intake"]) == []
