@@ -277,18 +277,22 @@ def _chunks(stream: BinaryIO, size: int) -> Iterator[bytes]:
 
 _ESCAPED_BYTE: Final = re.compile("[\udc80-\udcff]")
 _NON_ASCII: Final = re.compile(rb"[\x80-\xff]")
+_NON_ASCII_TEXT: Final = re.compile("[^\x00-\x7f]")
 _LINE_END: Final = re.compile(r"\r\n|\r|\n")
 
 
 class _SniffingDecoder:
     """Decodes UTF-8 (with or without a BOM) or Windows-1252, whichever the bytes are.
 
-    The choice is made at the first bytes that tell the two apart: a BOM, or the first chunk with a
-    non-ASCII byte (decoding as UTF-8, allowing for a character cut at the chunk's end, or else
-    Windows-1252). Until then the text is ASCII, which both read alike, so an export whose early
-    rows happen to be plain ASCII is still recognised. Bytes that do not decode later on come out
-    as lone surrogates (``surrogateescape``): valid text never contains those, so a row with them
-    is exactly a row with undecodable bytes, and a real U+FFFD in the file is not mistaken for one.
+    The choice is made at the first bytes that tell the two apart: a BOM, or else the first chunk
+    with a non-ASCII byte (allowing for a character cut at the chunk's end). Until then the text is
+    ASCII, which both read alike, so an export whose early rows happen to be plain ASCII is still
+    recognised. The chunk is UTF-8 if more of its non-ASCII characters decode as UTF-8 than not:
+    Windows-1252 text (ä = 0xE4 followed by a letter) almost never forms a valid UTF-8 sequence,
+    while requiring the whole chunk to be valid would let one damaged row turn a UTF-8 file into
+    mojibake. Bytes that do not decode come out as lone surrogates (``surrogateescape``): valid
+    text never contains those, so a row with them is exactly a row with undecodable bytes, and a
+    real U+FFFD in the file is not mistaken for one.
     """
 
     def __init__(self) -> None:
@@ -314,16 +318,14 @@ class _SniffingDecoder:
             return data.decode("ascii")
         first = non_ascii.start()
         ascii_part, rest = data[:first].decode("ascii"), data[first:]
-        probe = codecs.getincrementaldecoder("utf-8")()
-        try:
-            decoded = probe.decode(rest, final)
-        except UnicodeDecodeError:
-            return ascii_part + self._commit("cp1252", rest, final)
+        decoded = codecs.getincrementaldecoder("utf-8")("surrogateescape").decode(rest, final)
         if not decoded:
             # Only the start of a multibyte character so far: the next chunk decides.
             self._held = rest
             return ascii_part
-        return ascii_part + self._commit("utf-8", rest, final)
+        invalid = len(_ESCAPED_BYTE.findall(decoded))
+        valid = len(_NON_ASCII_TEXT.findall(decoded)) - invalid
+        return ascii_part + self._commit("utf-8" if valid > invalid else "cp1252", rest, final)
 
     def _commit(self, encoding: str, data: bytes, final: bool) -> str:
         self._decoder = codecs.getincrementaldecoder(encoding)(errors="surrogateescape")
