@@ -17,6 +17,7 @@ import shutil
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import pika
 import sqlalchemy as sa
@@ -29,7 +30,6 @@ from shared.auth import ROLES, mint_dev_token
 from shared.config import ConfigError, Settings
 from shared.db import UnitOfWork, make_engine, make_session_factory
 from shared.messaging import topology
-from shared.messaging.connection import BrokerWorker
 from shared.messaging.consumer import Consumer
 from shared.messaging.outbox import OutboxRelay
 from shared.observability import configure_logging
@@ -122,9 +122,13 @@ def _cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     engine = make_engine(
         settings.database_url(args.service), application_name=f"{args.service}-{args.kind}"
     )
-    worker: BrokerWorker
+    worker: Any
     if args.kind == "relay":
         worker = OutboxRelay(settings, engine, args.service)
+    elif args.kind in definition.workers:
+        worker = definition.workers[args.kind](settings, engine)
+    elif args.kind != "consumer":
+        raise SystemExit(f"{args.service} has no worker {args.kind!r}")
     else:
         if not args.name:
             raise SystemExit("usage: turvaverkko worker SERVICE consumer NAME")
@@ -180,6 +184,20 @@ def _cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
                     f"{name}.relay", [sys.executable, "-m", "services.cli", "worker", name, "relay"]
                 )
             )
+        for worker in definition.workers:
+            specs.append(
+                ProcessSpec(
+                    f"{name}.{worker}",
+                    [
+                        sys.executable,
+                        "-m",
+                        "services.cli",
+                        "worker",
+                        name,
+                        worker,
+                    ],
+                )
+            )
         for consumer in definition.consumers:
             specs.append(
                 ProcessSpec(
@@ -219,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("services", nargs="*", metavar="SERVICE", help=", ".join(SERVICES))
     worker = sub.add_parser("worker", help="run one background worker")
     worker.add_argument("service", choices=list(SERVICES))
-    worker.add_argument("kind", choices=["relay", "consumer"])
+    worker.add_argument("kind", help="relay, consumer, or a service's own worker (intake: imports)")
     worker.add_argument("name", nargs="?")
     token = sub.add_parser("token", help="mint a development JWT")
     token.add_argument("--role", required=True, choices=ROLES)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from services.intake.consumers import CONSUMERS as INTAKE_CONSUMERS
+from services.intake.consumers.imports import build_import_worker
 from services.notifications.consumers import CONSUMERS as NOTIFICATIONS_CONSUMERS
 from services.pilots.consumers import CONSUMERS as PILOTS_CONSUMERS
 from shared.messaging.consumer import ConsumerSpec
@@ -16,6 +19,8 @@ class ServiceDefinition:
     #: Whether the service publishes events (and so runs an outbox relay).
     publishes: bool
     consumers: tuple[ConsumerSpec, ...]
+    #: Other background workers by name: each is built from (settings, engine) and has run()/stop().
+    workers: Mapping[str, Callable[[Any, Any], Any]] = field(default_factory=dict)
 
     def consumer(self, name: str) -> ConsumerSpec:
         for spec in self.consumers:
@@ -26,7 +31,12 @@ class ServiceDefinition:
 
 
 SERVICES: dict[str, ServiceDefinition] = {
-    "intake": ServiceDefinition("intake", publishes=True, consumers=INTAKE_CONSUMERS),
+    "intake": ServiceDefinition(
+        "intake",
+        publishes=True,
+        consumers=INTAKE_CONSUMERS,
+        workers={"imports": build_import_worker},
+    ),
     "pilots": ServiceDefinition("pilots", publishes=True, consumers=PILOTS_CONSUMERS),
     "notifications": ServiceDefinition(
         "notifications", publishes=True, consumers=NOTIFICATIONS_CONSUMERS

@@ -82,6 +82,8 @@ class Settings:
     pseudonym_keys: str = "dev:dHVydmF2ZXJra28tZGV2ZWxvcG1lbnQtcHNldWRvbnltLWtleQ=="
     pseudonym_key_id: str = "dev"
     max_items_per_request: int = 1000
+    #: The largest file one import may upload (the whole API otherwise stops at max_body_bytes).
+    import_max_bytes: int = 2 * 1024**3
     # HTTP
     max_body_bytes: int = 5 * 1024 * 1024
     rate_limit: str = "600 per minute"

@@ -8,8 +8,8 @@ from flask_smorest import Api
 from services.intake import SERVICE
 from services.intake import __doc__ as DESCRIPTION
 from services.intake.api import BLUEPRINTS
-from services.intake.api.schemas import ITEM_SCHEMAS
 from services.intake.domain.pseudonym import Pseudonymiser
+from services.intake.domain.schemas import ITEM_SCHEMAS
 from services.intake.store.intake import Intake
 from shared.config import Settings
 from shared.service import ServiceContext, create_service_app

@@ -189,7 +189,7 @@ def test_dockerignore_keeps_the_virtualenv_git_and_tests_out_of_the_build_contex
     assert {".venv", ".git", "tests", "bench", ".run"} <= ignored
 
 
-def test_every_consumer_of_every_service_has_its_own_compose_worker(
+def test_every_consumer_and_worker_of_every_service_has_its_own_compose_service(
     services: dict[str, dict[str, Any]],
 ) -> None:
     from services.registry import SERVICES
@@ -205,3 +205,6 @@ def test_every_consumer_of_every_service_has_its_own_compose_worker(
                 consumer.name,
             ]
             assert worker["stop_signal"] == "SIGTERM"
+        for name in definition.workers:
+            worker = services[f"{definition.name}-{name}"]
+            assert _command(worker) == ["turvaverkko", "worker", definition.name, name]

@@ -226,7 +226,7 @@ def test_finnish_headers_with_or_without_scandinavian_letters_and_english_header
 
 
 def test_every_finnish_column_name_of_the_brief_is_known() -> None:
-    per_kind = {
+    per_kind: dict[files.Kind, str] = {
         "referral": "lähdejärjestelmä;lähdetunniste;pilotti;asiakasjärjestelmä;asiakasnumero;"
         "syntymäaika;syntymäkuukausi;sukupuoli;kotialue;lähettävä_organisaatio;syy;lähetyspäivä",
         "participation": "lähdejärjestelmä;lähdetunniste;pilotti;asiakasjärjestelmä;"
@@ -234,7 +234,7 @@ def test_every_finnish_column_name_of_the_brief_is_known() -> None:
         "outcome": "lähdejärjestelmä;lähdetunniste;pilotti;hetu;mittari;arvo;mittausajankohta;"
         "mittauspäivä",
     }
-    alternatives = {
+    alternatives: dict[files.Kind, str] = {
         "referral": "lahdejarjestelma;lahdetunniste;pilotti;hetu;sukupuoli;hyvinvointialue;"
         "lähettäjän tyyppi;lähettämisen syy",
         "participation": "lahdejarjestelma;lahdetunniste;pilotti;hetu;toiminto;ajankohta;kesto_min;"
@@ -242,7 +242,8 @@ def test_every_finnish_column_name_of_the_brief_is_known() -> None:
     }
     for kind, header in [*per_kind.items(), *alternatives.items()]:
         columns = header.split(";")
-        [(_, item)] = read(f"{header}\n{';'.join(f'v{i}' for i in range(len(columns)))}\n", kind)  # type: ignore[arg-type]
+        cells = ";".join(f"v{i}" for i in range(len(columns)))
+        [(_, item)] = read(f"{header}\n{cells}\n", kind)
         assert isinstance(item, dict) and len(item) == len(columns), kind
 
 
@@ -591,14 +592,16 @@ class GeneratedCsv(io.RawIOBase):
     def __init__(self, rows: int) -> None:
         super().__init__()
         self._lines = self._generate(rows)
-        self._pending = b""
+        self._pending = bytearray()  # a bytearray grows in place; bytes += would copy every time
         self.exhausted = False
 
     @staticmethod
     def _generate(rows: int) -> Iterator[bytes]:
-        yield "lähdejärjestelmä;lähdetunniste;pilotti;hetu;toiminto;ajankohta;läsnäolo;laji\n".encode()
+        header = "lähdejärjestelmä;lähdetunniste;pilotti;hetu;toiminto;ajankohta;läsnäolo;laji\n"
+        yield header.encode()
         for i in range(rows):
-            yield f"apotti;A-{i};p-1;{HETU};act-{i % 50};4.5.2024 14:30;osallistui;service\n".encode()
+            row = f"apotti;A-{i};p-1;{HETU};act-{i % 50};4.5.2024 14:30;osallistui;service\n"
+            yield row.encode()
 
     def readable(self) -> bool:
         return True
@@ -612,7 +615,7 @@ class GeneratedCsv(io.RawIOBase):
                 self._pending += line
         size = min(len(buffer), len(self._pending))
         buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
+        del self._pending[:size]
         return size
 
 

@@ -149,7 +149,7 @@ _COLUMN_NAMES: Final = {_fold(name): field for name, field in _FINNISH_COLUMNS.i
 _NAMEABLE: Final = re.compile(r"[^\W\d_](?:[^\W\d]|[ \-().]){0,39}")
 
 
-# --- Values ----------------------------------------------------------------------------------------
+# --- Values --------------------------------------------------------------------------------------
 
 _VALUE_WORDS: Final = {
     "gender": {
@@ -239,7 +239,7 @@ _CONVERTERS: Final[dict[str, Callable[[str], str]]] = {
 }
 
 
-# --- Public entry point ----------------------------------------------------------------------------
+# --- Public entry point --------------------------------------------------------------------------
 
 
 def read_items(
@@ -369,9 +369,6 @@ def _is_blank(cells: list[str]) -> bool:
     return not "".join(cells).strip()
 
 
-_Column = tuple[str | None, Callable[[str], str] | None]
-
-
 def _read_csv(chunks: Iterator[bytes], kind: str) -> Iterator[tuple[int, Item | RowError]]:
     decoder = _SniffingDecoder()
     lines = _text_lines(chunks, decoder)
@@ -397,16 +394,17 @@ def _read_csv(chunks: Iterator[bytes], kind: str) -> Iterator[tuple[int, Item | 
     return _csv_rows(reader, row, _columns(header, kind), decoder)
 
 
-def _columns(header: list[str], kind: str) -> list[_Column]:
-    """Map header cells to canonical fields, or raise FileFormatError naming the bad columns."""
+def _columns(header: list[str], kind: str) -> list[str | None]:
+    """The canonical field of each column (None for a column without a name), or
+    FileFormatError naming the bad columns."""
     allowed = FIELDS[kind]
-    columns: list[_Column] = []
+    columns: list[str | None] = []
     unknown: list[str] = []
     positions: dict[str, list[int]] = {}
     for position, name in enumerate(header, start=1):
         if not name.strip():
             # Excel writes trailing separators for a once-used column; such a column must be empty.
-            columns.append((None, None))
+            columns.append(None)
             continue
         field = _COLUMN_NAMES.get(_fold(name))
         if field is None or field not in allowed:
@@ -418,12 +416,13 @@ def _columns(header: list[str], kind: str) -> list[_Column]:
             )
             continue
         positions.setdefault(field, []).append(position)
-        columns.append((field, _CONVERTERS.get(field)))
+        columns.append(field)
     if not positions:
         # Not one known name: most likely a data row where the header should be. Its cells are
         # client data, so none is quoted back.
         raise FileFormatError(
-            f"The first row is not a header of a {kind} file: none of its cells is a known column name."
+            f"The first row is not a header of a {kind} file: "
+            "none of its cells is a known column name."
         )
     if unknown:
         raise FileFormatError(f"Unknown columns for a {kind} file: {', '.join(unknown)}.")
@@ -448,9 +447,11 @@ def _columns(header: list[str], kind: str) -> list[_Column]:
 
 
 def _csv_rows(
-    reader: Iterator[list[str]], row: int, columns: list[_Column], decoder: _SniffingDecoder
+    reader: Iterator[list[str]], row: int, columns: list[str | None], decoder: _SniffingDecoder
 ) -> Iterator[tuple[int, Item | RowError]]:
     width = len(columns)
+    unnamed = [index for index, field in enumerate(columns) if field is None]
+    conversions = [(field, _CONVERTERS[field]) for field in columns if field in _CONVERTERS]
     while True:
         row += 1
         try:
@@ -469,25 +470,21 @@ def _csv_rows(
             yield row, RowError(row, None, f"the row is not valid {decoder.encoding_name}")
             continue
         if len(cells) > width:
-            yield (
-                row,
-                RowError(row, None, f"the row has {len(cells)} cells, the header has {width}"),
-            )
+            message = f"the row has {len(cells)} cells, the header has {width}"
+            yield row, RowError(row, None, message)
             continue
-        yield row, _item(row, cells, columns)
-
-
-def _item(row: int, cells: list[str], columns: list[_Column]) -> Item | RowError:
-    # zip stops at the shorter: cells missing at the end of a short row count as empty.
-    item: Item = {}
-    for (field, convert), cell in zip(columns, cells, strict=False):
-        value = cell.strip()
-        if not value:
-            continue  # an empty cell is an absent optional field
-        if field is None:
-            return RowError(row, None, "a column without a name has a value")
-        item[field] = convert(value) if convert is not None else value
-    return item
+        values = list(map(str.strip, cells))
+        if any(values[index] for index in unnamed if index < len(values)):
+            yield row, RowError(row, None, "a column without a name has a value")
+            continue
+        # Built with comprehensions rather than a loop per cell: this runs for every row. zip stops
+        # at the shorter, so cells missing at the end of a short row count as empty, and an empty
+        # cell is an absent optional field.
+        item: Item = {field: value for field, value in zip(columns, values) if value}  # type: ignore[misc]
+        for field, convert in conversions:
+            if field in item:
+                item[field] = convert(item[field])  # type: ignore[arg-type]
+        yield row, item
 
 
 # --- NDJSON --------------------------------------------------------------------------------------

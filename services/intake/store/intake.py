@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from marshmallow import ValidationError
 from sqlalchemy.dialects.postgresql import insert
 
-from services.intake.api.schemas import ITEM_SCHEMAS
 from services.intake.domain.items import (
     EVENT_TYPES,
     ClientProfile,
@@ -21,6 +20,7 @@ from services.intake.domain.items import (
     referral_profile,
 )
 from services.intake.domain.pseudonym import Pseudonym, Pseudonymiser
+from services.intake.domain.schemas import ITEM_SCHEMAS
 from services.intake.store.tables import (
     activity_ref,
     client,

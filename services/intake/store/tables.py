@@ -86,3 +86,52 @@ idempotent_request = sa.Table(
         "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
     ),
 )
+
+# --- bulk file imports ------------------------------------------------------------------------------
+import_job = sa.Table(
+    "import_job",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("format", sa.Text, nullable=False),  # csv | ndjson
+    sa.Column(
+        "status", sa.Text, nullable=False
+    ),  # receiving | queued | running | finished | failed
+    sa.Column("bytes", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("rows_read", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("accepted", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("duplicates", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("rejected", sa.BigInteger, nullable=False, server_default="0"),
+    #: The last row whose outcome is stored: a restarted worker resumes after it.
+    sa.Column("checkpoint_row", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("failure", sa.Text),
+    # who uploaded it: the worker checks items against the uploader's pilots
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("created_by_role", sa.Text, nullable=False),
+    sa.Column("created_by_org", sa.Text),
+    sa.Column("created_by_pilots", postgresql.ARRAY(sa.Text), nullable=False),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column("started_at", sa.DateTime(timezone=True)),
+    sa.Column("heartbeat_at", sa.DateTime(timezone=True)),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+)
+
+import_chunk = sa.Table(
+    "import_chunk",
+    metadata,
+    sa.Column("import_id", sa.Text, primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)
+
+import_error = sa.Table(
+    "import_error",
+    metadata,
+    sa.Column("import_id", sa.Text, nullable=False),
+    sa.Column("row_number", sa.BigInteger, nullable=False),
+    sa.Column("field", sa.Text),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Index("import_error_by_row", "import_id", "row_number"),
+)

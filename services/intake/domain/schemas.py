@@ -1,0 +1,169 @@
+"""marshmallow schemas of intake items: the rules every item meets, whether it comes through the
+API or in a file; the API publishes them in its OpenAPI document.
+
+Messages never contain the submitted value: an identity code in the wrong field must not come back
+in an error. Every schema refuses unknown fields.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from services.intake.domain import vocabulary as v
+from services.intake.domain.hetu import InvalidIdentityCode, parse_identity_code
+from shared.reference.regions import region_codes
+
+EARLIEST = date(1900, 1, 1)
+#: Clocks differ a little between systems; a time this far ahead is still "now".
+CLOCK_SKEW = timedelta(minutes=5)
+_TEXT_ID = validate.Regexp(
+    r"^[\w.:/@#+-]{1,200}$", error="Use 1–200 letters, digits or . : / @ # + - _."
+)
+
+
+def _past_date(value: date) -> None:
+    if value < EARLIEST:
+        raise ValidationError("Must not be before 1900-01-01.")
+    if value > (datetime.now(UTC) + CLOCK_SKEW).date() + timedelta(days=1):
+        raise ValidationError("Must not be in the future.")
+
+
+def _identity_code(value: str) -> None:
+    try:
+        parse_identity_code(value)
+    except InvalidIdentityCode as exc:
+        raise ValidationError(f"Not a valid personal identity code: {exc}.") from None
+
+
+class LocalDateTime(fields.DateTime):
+    """A date-time; without a zone it is taken to be in the configured local zone (Helsinki)."""
+
+    def __init__(self, zone: str = "Europe/Helsinki", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.zone = ZoneInfo(zone)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if result.tzinfo is None:
+            result = result.replace(tzinfo=self.zone)
+        if result < datetime(1900, 1, 1, tzinfo=UTC):
+            raise ValidationError("Must not be before 1900-01-01.")
+        if result > datetime.now(UTC) + CLOCK_SKEW:
+            raise ValidationError("Must not be in the future.")
+        return result
+
+
+class ItemSchema(Schema):
+    """Fields every item has: where it comes from, which pilot, and who (by one identifier)."""
+
+    class Meta:
+        unknown = RAISE
+
+    source_system = fields.String(
+        required=True,
+        validate=_TEXT_ID,
+        metadata={"description": "The sending system, e.g. apotti-hus."},
+    )
+    source_id = fields.String(
+        required=True,
+        validate=_TEXT_ID,
+        metadata={
+            "description": "The item's id in the sending system; "
+            "a replay with the same pair is a duplicate."
+        },
+    )
+    pilot_id = fields.String(required=True, validate=_TEXT_ID)
+    personal_identity_code = fields.String(
+        load_only=True,
+        validate=_identity_code,
+        metadata={"description": "Henkilötunnus; replaced by a keyed pseudonym, never stored."},
+    )
+    client_system = fields.String(load_only=True, validate=_TEXT_ID)
+    client_id = fields.String(
+        load_only=True,
+        validate=_TEXT_ID,
+        metadata={
+            "description": "The client number in client_system; "
+            "replaced by a keyed pseudonym, never stored."
+        },
+    )
+
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _one_identifier(self, data: dict[str, Any], original: Any, **_: Any) -> None:
+        # What was sent counts, valid or not: an invalid code is reported once, by its field.
+        sent = original if isinstance(original, dict) else data
+        has_code = "personal_identity_code" in sent
+        regional = ("client_system" in sent, "client_id" in sent)
+        if has_code and any(regional):
+            raise ValidationError(
+                "Give either personal_identity_code or client_system with client_id, not both.",
+                "personal_identity_code",
+            )
+        if not has_code and regional == (True, False):
+            raise ValidationError("client_system needs client_id.", "client_id")
+        if not has_code and regional == (False, True):
+            raise ValidationError("client_id needs client_system.", "client_system")
+        if not has_code and not any(regional):
+            raise ValidationError(
+                "Identify the client by personal_identity_code or by client_system and client_id.",
+                "personal_identity_code",
+            )
+
+
+class ReferralSchema(ItemSchema):
+    birth_date = fields.Date(validate=_past_date)
+    birth_year_month = fields.String(
+        validate=validate.Regexp(r"^(19|20)\d\d-(0[1-9]|1[0-2])$", error="Use YYYY-MM.")
+    )
+    gender = fields.String(required=True, validate=validate.OneOf(v.GENDERS))
+    home_region = fields.String(
+        required=True,
+        validate=validate.OneOf(sorted(region_codes())),
+        metadata={"description": "Region code (01–21, 90 Helsinki, 91 Åland)."},
+    )
+    referring_organisation_type = fields.String(
+        required=True, validate=validate.OneOf(v.REFERRING_ORGANISATION_TYPES)
+    )
+    reason = fields.String(required=True, validate=validate.OneOf(v.REFERRAL_REASONS))
+    referred_on = fields.Date(required=True, validate=_past_date)
+
+    @validates_schema
+    def _birth(self, data: dict[str, Any], **_: Any) -> None:
+        if "personal_identity_code" in data:
+            return  # the code carries the birth date
+        if "birth_date" not in data and "birth_year_month" not in data:
+            raise ValidationError(
+                "Give birth_date or birth_year_month (or a personal identity code).", "birth_date"
+            )
+        if "birth_year_month" in data and data["birth_year_month"] > date.today().strftime("%Y-%m"):
+            raise ValidationError("Must not be in the future.", "birth_year_month")
+
+
+class ParticipationSchema(ItemSchema):
+    activity_id = fields.String(required=True, validate=_TEXT_ID)
+    occurred_at = LocalDateTime(required=True)
+    duration_minutes = fields.Integer(validate=validate.Range(min=0, max=24 * 60))
+    attendance = fields.String(required=True, validate=validate.OneOf(v.ATTENDANCE))
+    kind = fields.String(required=True, validate=validate.OneOf(v.PARTICIPATION_KINDS))
+
+
+class OutcomeSchema(ItemSchema):
+    instrument = fields.String(
+        required=True,
+        validate=_TEXT_ID,
+        metadata={"description": "A code of the instrument catalogue."},
+    )
+    value = fields.Float(required=True, allow_nan=False)
+    time_point = fields.String(required=True, validate=validate.OneOf(v.TIME_POINTS))
+    measured_on = fields.Date(required=True, validate=_past_date)
+
+
+ITEM_SCHEMAS: dict[str, type[ItemSchema]] = {
+    "referral": ReferralSchema,
+    "participation": ParticipationSchema,
+    "outcome": OutcomeSchema,
+}

@@ -1,0 +1,260 @@
+"""Bulk imports: a CSV or NDJSON file is streamed into intake's database, answered with 202 and a
+job, processed by the import worker through the same checks as API items, with progress and a
+CSV of rejected rows that never repeats a value."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.engine import Engine
+
+from services.intake.app import create_app
+from services.intake.consumers.imports import ImportWorker
+from shared.auth import mint_dev_token
+from shared.config import Settings
+from shared.messaging.envelope import Envelope
+from tests.support.intake_data import hetu, participation, seed_reference_data
+from tests.support.workers import wait_until
+
+pytestmark = pytest.mark.integration
+TABLES = (
+    "intake_event",
+    "client",
+    "idempotent_request",
+    "pilot_ref",
+    "activity_ref",
+    "instrument_ref",
+    "outbox",
+    "import_job",
+    "import_chunk",
+    "import_error",
+)
+
+
+@pytest.fixture
+def app(settings: Settings, engines: dict[str, Engine]) -> Iterator[Flask]:
+    with engines["intake"].begin() as connection:
+        connection.execute(sa.text(f"TRUNCATE {', '.join(TABLES)}"))
+    app = create_app(settings)
+    seed_reference_data(app.extensions["turvaverkko"].unit_of_work)
+    yield app
+    app.extensions["turvaverkko"].engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def headers(
+    settings: Settings,
+    subject: str = "apotti-integration",
+    org: str = "org-pirha",
+    content_type: str = "text/csv",
+) -> dict[str, str]:
+    token = mint_dev_token(
+        settings, "integration", pilots=["pilot-a"], subject=subject, organisation=org
+    )
+    return {"Authorization": f"Bearer {token}", "Content-Type": content_type}
+
+
+def run_worker(app: Flask, batch_size: int = 1000) -> ImportWorker:
+    worker = ImportWorker(
+        app.extensions["turvaverkko"].engine, app.extensions["intake"], batch_size=batch_size
+    )
+    with app.extensions["turvaverkko"].engine.connect() as connection:
+        queued = (
+            connection.execute(
+                sa.text("SELECT id FROM import_job WHERE status IN ('queued', 'running')")
+            )
+            .scalars()
+            .all()
+        )
+    for job_id in queued:
+        job = _job(app, job_id)
+        worker.process(job)
+    return worker
+
+
+def _job(app: Flask, job_id: str) -> Any:
+    from services.intake.store import imports
+
+    job = imports.claim(app.extensions["turvaverkko"].engine)
+    assert job is not None and job.id == job_id
+    return job
+
+
+FINNISH_CSV = (
+    "lähdejärjestelmä;lähdetunniste;pilotti;henkilötunnus;toiminto;ajankohta;kesto_min;"
+    "läsnäolo;osallistumisen_laji\r\n"
+    f"apotti;P-1;pilot-a;{hetu(1)};pilot-a-act-0;1.10.2026 16:30;90;osallistui;guided_leisure\r\n"
+    f"apotti;P-2;pilot-a;{hetu(2)[:-1]}Q;pilot-a-act-0;2.10.2026 16:30;90;osallistui;culture\r\n"
+    f"apotti;P-3;pilot-a;{hetu(3)};pilot-a-act-0;3.10.2026 16:30;90;poissa;culture;extra\r\n"
+    f"apotti;P-1;pilot-a;{hetu(1)};pilot-a-act-0;1.10.2026 16:30;90;osallistui;guided_leisure\r\n"
+    f"apotti;P-4;pilot-a;{hetu(4)};pilot-a-act-1;4.10.2026 9:00;45;peruttu;sports\r\n"
+)
+
+
+def test_a_finnish_excel_csv_is_imported_with_progress_and_an_error_report_without_values(
+    app: Flask, client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+) -> None:
+    r = client.post(
+        "/v1/imports?kind=participation",
+        data=FINNISH_CSV.encode("cp1252"),
+        headers=headers(settings),
+    )
+    assert r.status_code == 202, r.get_json()
+    job = r.get_json()
+    assert job["status"] == "queued" and r.headers["Location"] == f"/v1/imports/{job['id']}"
+
+    run_worker(app)
+    progress = client.get(f"/v1/imports/{job['id']}", headers=headers(settings)).get_json()
+    assert progress["status"] == "finished"
+    assert (
+        progress["rows_read"],
+        progress["accepted"],
+        progress["duplicates"],
+        progress["rejected"],
+    ) == (5, 2, 1, 2)
+
+    report = client.get(f"/v1/imports/{job['id']}/errors", headers=headers(settings))
+    assert report.mimetype == "text/csv"
+    lines = report.get_data(as_text=True).splitlines()
+    assert lines[0] == "row,field,message"
+    assert [line.split(",")[:2] for line in lines[1:]] == [
+        ["3", "personal_identity_code"],
+        ["4", ""],
+    ]
+    text = report.get_data(as_text=True)
+    assert hetu(2)[:-1] not in text and hetu(3) not in text and "extra" not in text
+
+    with engines["intake"].connect() as connection:
+        imported = connection.execute(
+            sa.text("SELECT count(*) FROM intake_event WHERE import_id = :id"), {"id": job["id"]}
+        ).scalar()
+        events = [
+            Envelope.from_json_bytes(p)
+            for p in connection.execute(sa.text("SELECT payload FROM outbox ORDER BY id")).scalars()
+        ]
+    assert imported == 2
+    finished = [e for e in events if e.type == "import.finished"]
+    assert len(finished) == 1 and finished[0].data["accepted"] == 2
+    assert finished[0].data["uploaded_by"] == "apotti-integration"
+    attendance = [e.data["attendance"] for e in events if e.type == "participation.recorded"]
+    assert attendance == ["attended", "cancelled"]
+
+
+def test_ndjson_is_imported_and_a_replay_of_the_same_file_only_finds_duplicates(
+    app: Flask, client: FlaskClient, settings: Settings
+) -> None:
+    body = "\n".join(json.dumps(participation(i)) for i in range(30)) + "\n\n{broken\n"
+    ids = []
+    for _ in range(2):
+        r = client.post(
+            "/v1/imports?kind=participation",
+            data=body,
+            headers=headers(settings, content_type="application/x-ndjson"),
+        )
+        assert r.status_code == 202
+        ids.append(r.get_json()["id"])
+        run_worker(app)
+    first, second = (
+        client.get(f"/v1/imports/{i}", headers=headers(settings)).get_json() for i in ids
+    )
+    assert (first["accepted"], first["rejected"]) == (30, 1)
+    assert (second["accepted"], second["duplicates"], second["rejected"]) == (0, 30, 1)
+
+
+def test_a_worker_stopped_mid_file_leaves_a_checkpoint_and_the_next_one_resumes_after_it(
+    app: Flask, client: FlaskClient, settings: Settings
+) -> None:
+    body = "\n".join(json.dumps(participation(i)) for i in range(250))
+    job_id = client.post(
+        "/v1/imports?kind=participation",
+        data=body,
+        headers=headers(settings, content_type="application/x-ndjson"),
+    ).get_json()["id"]
+    stopping = ImportWorker(
+        app.extensions["turvaverkko"].engine, app.extensions["intake"], batch_size=100
+    )
+    stopping.stop()  # asked to stop: it finishes the batch in hand, then gives the job back
+    stopping.process(_job(app, job_id))
+    halfway = client.get(f"/v1/imports/{job_id}", headers=headers(settings)).get_json()
+    assert (halfway["status"], halfway["rows_read"], halfway["accepted"]) == ("queued", 100, 100)
+
+    run_worker(app, batch_size=100)
+    done = client.get(f"/v1/imports/{job_id}", headers=headers(settings)).get_json()
+    assert (done["status"], done["rows_read"], done["accepted"], done["duplicates"]) == (
+        "finished",
+        250,
+        250,
+        0,
+    )
+
+
+def test_a_file_without_a_required_column_fails_the_job_with_a_reason_and_an_event(
+    app: Flask, client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+) -> None:
+    body = "source_system,source_id,personal_identity_code\r\napotti,P-1," + hetu(1) + "\r\n"
+    job_id = client.post(
+        "/v1/imports?kind=participation", data=body, headers=headers(settings)
+    ).get_json()["id"]
+    run_worker(app)
+    job = client.get(f"/v1/imports/{job_id}", headers=headers(settings)).get_json()
+    assert job["status"] == "failed" and "pilot_id" in job["failure"]
+    assert hetu(1) not in job["failure"]
+    with engines["intake"].connect() as connection:
+        types = connection.execute(sa.text("SELECT event_type FROM outbox")).scalars().all()
+    assert types == ["import.failed"]
+
+
+def test_uploads_need_a_kind_a_file_type_and_are_visible_to_their_organisation_only(
+    client: FlaskClient, settings: Settings
+) -> None:
+    assert client.post("/v1/imports", data="a,b", headers=headers(settings)).status_code == 422
+    r = client.post(
+        "/v1/imports?kind=referral",
+        data="a,b",
+        headers=headers(settings, content_type="application/pdf"),
+    )
+    assert r.status_code == 415
+    job_id = client.post(
+        "/v1/imports?kind=referral", data="a,b", headers=headers(settings)
+    ).get_json()["id"]
+    colleague = headers(settings, subject="someone-else", org="org-pirha")
+    stranger = headers(settings, subject="another-county", org="org-other")
+    assert client.get(f"/v1/imports/{job_id}", headers=colleague).status_code == 200
+    assert client.get(f"/v1/imports/{job_id}", headers=stranger).status_code == 404
+    assert client.get(f"/v1/imports/{job_id}/errors", headers=stranger).status_code == 404
+
+
+def test_the_running_worker_takes_queued_jobs_by_itself(
+    app: Flask, client: FlaskClient, settings: Settings
+) -> None:
+    from tests.support.workers import running
+
+    body = "\n".join(json.dumps(participation(i)) for i in range(10))
+    with running(
+        ImportWorker(
+            app.extensions["turvaverkko"].engine, app.extensions["intake"], poll_interval=0.05
+        )
+    ):
+        job_id = client.post(
+            "/v1/imports?kind=participation",
+            data=body,
+            headers=headers(settings, content_type="application/x-ndjson"),
+        ).get_json()["id"]
+        wait_until(
+            lambda: (
+                client.get(f"/v1/imports/{job_id}", headers=headers(settings)).get_json()["status"]
+                == "finished"
+            ),
+            30,
+            "the job to finish",
+        )
