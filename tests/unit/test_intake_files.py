@@ -406,6 +406,14 @@ def test_lone_carriage_returns_end_rows_like_old_mac_exports() -> None:
     assert row_errors(results) == []
 
 
+@pytest.mark.parametrize("chunk_size", [3, 1 << 16])
+def test_form_feed_and_unicode_line_separators_stay_inside_their_cell(chunk_size: int) -> None:
+    row = {**BASE["referral"], "home_region": "a\x0cb", "reason": "c\u2028d"}
+    rows = [row, {**row, "source_id": "A-2"}]
+    results = read(csv_text(rows), chunk_size=chunk_size)
+    assert results == [(2, rows[0]), (3, rows[1])]
+
+
 def test_a_field_over_the_csv_size_limit_spoils_its_row_only() -> None:
     header = ";".join(BASE["referral"])
     data = f'{header}\napotti;"{"x" * 200_000}\napotti;A-2;p-1;apotti;C-2;female;06\n'
@@ -487,6 +495,11 @@ def test_missing_required_column_is_named_without_any_cell_value(
 def test_empty_file_is_a_file_error(data: bytes) -> None:
     with pytest.raises(FileFormatError, match="empty"):
         read(data)
+
+
+def test_header_beyond_the_csv_field_limit_is_a_file_error() -> None:
+    with pytest.raises(FileFormatError, match="header row cannot be read"):
+        read(f'source_system;"{"x" * 200_000}"\n')
 
 
 def test_file_errors_are_raised_by_the_call_before_any_row_is_read() -> None:

@@ -249,8 +249,10 @@ def read_items(
 
     The header (CSV) or the first non-blank line (NDJSON) is read at once, so a
     :class:`FileFormatError` for an unreadable file is raised by this call, before any row is
-    yielded. The rows are read as the returned iterator is consumed. Rows that are empty (or
-    contain only empty cells) are skipped but still counted in row numbers.
+    yielded. The rows are read as the returned iterator is consumed; the only error it raises is
+    FileFormatError for a CSV line over :data:`MAX_LINE_CHARS`, after which nothing more can be
+    read. Rows that are empty (or contain only empty cells) are skipped but still counted in row
+    numbers.
 
     CSV items carry strings with Finnish dates, decimal commas and value words converted to the
     API's forms; NDJSON items are the JSON objects as they are.
@@ -278,7 +280,8 @@ def _chunks(stream: BinaryIO, size: int) -> Iterator[bytes]:
 _ESCAPED_BYTE: Final = re.compile("[\udc80-\udcff]")
 _NON_ASCII: Final = re.compile(rb"[\x80-\xff]")
 _NON_ASCII_TEXT: Final = re.compile("[^\x00-\x7f]")
-_LINE_END: Final = re.compile(r"\r\n|\r|\n")
+_LINE: Final = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+_OTHER_LINE_BREAKS: Final = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 class _SniffingDecoder:
@@ -340,17 +343,17 @@ def _text_lines(chunks: Iterable[bytes], decoder: _SniffingDecoder) -> Iterator[
     for chunk in itertools.chain(chunks, (None,)):
         final = chunk is None
         text = pending + decoder.decode(chunk or b"", final)
-        start = 0
-        for match in _LINE_END.finditer(text):
-            if match.group() == "\r" and match.end() == len(text) and not final:
-                break  # the \n of a \r\n may be in the next chunk
-            yield text[start : match.end()]
-            start = match.end()
-        pending = text[start:]
+        if _OTHER_LINE_BREAKS.search(text) is None:
+            # splitlines does the work in C, but it also breaks at characters that csv keeps
+            # inside a cell (form feed, U+2028, ...), so it is only used on text without them.
+            lines = text.splitlines(keepends=True)
+        else:
+            lines = _LINE.findall(text)
+        # The last piece may be incomplete, or a \r whose \n is in the next chunk.
+        pending = lines.pop() if lines and not final and not lines[-1].endswith("\n") else ""
+        yield from lines
         if len(pending) > MAX_LINE_CHARS:
             raise FileFormatError(f"A line is longer than {MAX_LINE_CHARS} characters.")
-    if pending:
-        yield pending
 
 
 def _sniff_delimiter(line: str) -> str:
@@ -383,12 +386,15 @@ def _read_csv(chunks: Iterator[bytes], kind: str) -> Iterator[tuple[int, Item | 
         raise FileFormatError("The file is empty.")
     reader = csv.reader(itertools.chain(seen, lines), delimiter=_sniff_delimiter(seen[-1]))
     row = 0
-    for header in reader:
-        row += 1
-        if not _is_blank(header):
-            break
-    else:  # e.g. only a quoted empty string
-        raise FileFormatError("The file is empty.")
+    try:
+        for header in reader:
+            row += 1
+            if not _is_blank(header):
+                break
+        else:  # e.g. only a quoted empty string
+            raise FileFormatError("The file is empty.")
+    except csv.Error:
+        raise FileFormatError("The header row cannot be read as CSV.") from None
     if _ESCAPED_BYTE.search("".join(header)):
         raise FileFormatError(f"The header row is not valid {decoder.encoding_name}.")
     return _csv_rows(reader, row, _columns(header, kind), decoder)
@@ -450,8 +456,6 @@ def _csv_rows(
     reader: Iterator[list[str]], row: int, columns: list[str | None], decoder: _SniffingDecoder
 ) -> Iterator[tuple[int, Item | RowError]]:
     width = len(columns)
-    unnamed = [index for index, field in enumerate(columns) if field is None]
-    conversions = [(field, _CONVERTERS[field]) for field in columns if field in _CONVERTERS]
     while True:
         row += 1
         try:
@@ -473,18 +477,21 @@ def _csv_rows(
             message = f"the row has {len(cells)} cells, the header has {width}"
             yield row, RowError(row, None, message)
             continue
-        values = list(map(str.strip, cells))
-        if any(values[index] for index in unnamed if index < len(values)):
-            yield row, RowError(row, None, "a column without a name has a value")
-            continue
-        # Built with comprehensions rather than a loop per cell: this runs for every row. zip stops
-        # at the shorter, so cells missing at the end of a short row count as empty, and an empty
-        # cell is an absent optional field.
-        item: Item = {field: value for field, value in zip(columns, values) if value}  # type: ignore[misc]
-        for field, convert in conversions:
-            if field in item:
-                item[field] = convert(item[field])  # type: ignore[arg-type]
-        yield row, item
+        yield row, _item(row, cells, columns)
+
+
+def _item(row: int, cells: list[str], columns: list[str | None]) -> Item | RowError:
+    # zip stops at the shorter: cells missing at the end of a short row count as empty.
+    item: Item = {}
+    for field, cell in zip(columns, cells, strict=False):
+        value = cell.strip()
+        if not value:
+            continue  # an empty cell is an absent optional field
+        if field is None:
+            return RowError(row, None, "a column without a name has a value")
+        convert = _CONVERTERS.get(field)
+        item[field] = convert(value) if convert is not None else value
+    return item
 
 
 # --- NDJSON --------------------------------------------------------------------------------------

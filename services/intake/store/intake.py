@@ -4,6 +4,7 @@ their events in the outbox — all in one transaction, so nothing is half-stored
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +26,6 @@ from services.intake.store.tables import (
     activity_ref,
     client,
     instrument_ref,
-    intake_event,
     pilot_ref,
 )
 from shared.auth import Principal
@@ -185,16 +185,7 @@ class Intake:
                     "import_id": import_id,
                 }
             )
-        inserted: set[str] = set()
-        if rows:
-            inserted = set(
-                session.execute(
-                    insert(intake_event)
-                    .on_conflict_do_nothing(constraint="intake_event_source")
-                    .returning(intake_event.c.id),
-                    rows,
-                ).scalars()
-            )
+        inserted = _insert_events(session, rows)
         originals = self._originals(
             session, kind, [p for p, e in envelopes.items() if e.id not in inserted]
         )
@@ -244,20 +235,15 @@ class Intake:
                 )
             return {}
         keys = {(p.key_id, p.value) for _, _, p, _ in pending}
-        found = (
-            {
-                (r.key_id, r.pseudonym): ClientProfile(
+        found: dict[tuple[str, str], ClientProfile] = {}
+        if keys:
+            key_ids, pseudonyms = zip(*keys, strict=True)
+            for r in session.execute(
+                _CLIENTS, {"key_ids": list(key_ids), "pseudonyms": list(pseudonyms)}
+            ):
+                found[(r.key_id, r.pseudonym)] = ClientProfile(
                     r.birth_year, r.birth_month, r.gender or "unknown", r.home_region
                 )
-                for r in session.execute(
-                    sa.select(client).where(
-                        sa.tuple_(client.c.key_id, client.c.pseudonym).in_(keys)
-                    )
-                )
-            }
-            if keys
-            else {}
-        )
         return {key: found.get(key, ClientProfile()) for key in keys}
 
     @staticmethod
@@ -269,17 +255,45 @@ class Intake:
         return _event_ids(session, kind, set(pairs))
 
 
+# Batches use array parameters (unnest) rather than one bind parameter per value: the statement
+# text stays the same whatever the batch size, so it is parsed and planned once, not per request.
+_EVENT_IDS = sa.text(
+    "SELECT e.source_system, e.source_id, e.id FROM intake_event e "
+    "JOIN unnest(CAST(:systems AS text[]), CAST(:ids AS text[])) AS s(system, id) "
+    "ON e.source_system = s.system AND e.source_id = s.id WHERE e.kind = :kind"
+)
+_INSERT_EVENTS = sa.text(
+    "INSERT INTO intake_event (id, kind, source_system, source_id, pilot_id, key_id, pseudonym, "
+    "data, import_id) SELECT id, kind, source_system, source_id, pilot_id, key_id, pseudonym, "
+    "data, import_id FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(id text, kind text, "
+    "source_system text, source_id text, pilot_id text, key_id text, pseudonym text, data jsonb, "
+    "import_id text) ON CONFLICT ON CONSTRAINT intake_event_source DO NOTHING RETURNING id"
+)
+
+
+_CLIENTS = sa.text(
+    "SELECT c.key_id, c.pseudonym, c.birth_year, c.birth_month, c.gender, c.home_region "
+    "FROM client c JOIN unnest(CAST(:key_ids AS text[]), CAST(:pseudonyms AS text[])) "
+    "AS k(key_id, pseudonym) ON c.key_id = k.key_id AND c.pseudonym = k.pseudonym"
+)
+
+
 def _event_ids(session: Any, kind: str, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """The ids of stored events of ``kind`` by (source system, source id)."""
     if not pairs:
         return {}
-    source = sa.tuple_(intake_event.c.source_system, intake_event.c.source_id)
-    rows = session.execute(
-        sa.select(intake_event.c.source_system, intake_event.c.source_id, intake_event.c.id)
-        .where(intake_event.c.kind == kind)
-        .where(source.in_(pairs))
-    )
+    systems, ids = zip(*pairs, strict=True)
+    rows = session.execute(_EVENT_IDS, {"systems": list(systems), "ids": list(ids), "kind": kind})
     return {(system, source_id): event_id for system, source_id, event_id in rows}
+
+
+def _insert_events(session: Any, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert the new events; returns the ids actually inserted (a concurrent twin is skipped)."""
+    if not rows:
+        return set()
+    # One JSON document for the whole batch: serialised in C, parsed once by PostgreSQL.
+    document = json.dumps(rows, separators=(",", ":"), ensure_ascii=False)
+    return set(session.execute(_INSERT_EVENTS, {"rows": document}).scalars())
 
 
 def _by_key(session: Any, table: sa.Table, column: sa.Column, keys: set[str]) -> dict[str, Any]:

@@ -1,0 +1,172 @@
+"""What the intake benchmarks share: the machine's floors, and a running intake stack (gunicorn web
+workers, the outbox relay, the import worker) on scratch databases, with a quorum queue bound to
+the intake events so that "confirmed" means stored by RabbitMQ."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pika
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from shared import migrations  # noqa: E402
+from shared.config import Settings  # noqa: E402
+from shared.db import UnitOfWork, make_engine, make_session_factory  # noqa: E402
+from shared.messaging import topology  # noqa: E402
+
+FLOOR_DIR = Path(os.environ.get("TURVAVERKKO_FLOOR_DIR", ROOT.parent / "shared" / "bench"))
+
+
+def floors(n: int = 20000) -> dict[str, float]:
+    """Both floor scripts, run now: publish/consume/COPY/insert rates on this machine."""
+    out = subprocess.run(
+        [sys.executable, str(FLOOR_DIR / "floor.py"), str(n)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    ).stdout
+    figures = {k: float(v) for k, v in re.findall(r"(\w+)=(\d+)", out)}
+    out = subprocess.run(
+        [sys.executable, str(FLOOR_DIR / "floor_async.py"), str(n)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    ).stdout
+    figures["pipelined_confirms"] = float(re.search(r"(\d+) msgs/s", out).group(1))
+    return figures
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclasses.dataclass
+class Stack:
+    settings: Settings
+    base_url: str
+    engine: sa.engine.Engine
+    processes: dict[str, subprocess.Popen]
+
+    def pid(self, name: str) -> int:
+        return self.processes[name].pid
+
+
+def _wait_ready(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/health/ready", timeout=2) as r:  # noqa: S310
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the intake service did not become ready")
+
+
+@contextmanager
+def intake_stack(
+    web_workers: int = 2, web_threads: int = 4, imports: bool = False, **overrides: object
+) -> Iterator[Stack]:
+    from tests.support.intake_data import seed_reference_data
+
+    base = Settings.from_env()
+    settings = dataclasses.replace(
+        base,
+        database_prefix=f"tvbench_{uuid.uuid4().hex[:6]}_",
+        rate_limit="1000000 per minute",
+        **overrides,
+    )
+    migrations.upgrade("intake", settings)
+    engine = make_engine(settings.database_url("intake"), pool_size=2)
+    sessions = make_session_factory(engine)
+    seed_reference_data(lambda: UnitOfWork(sessions))
+    queue = f"bench.intake.{uuid.uuid4().hex[:6]}"
+    connection = pika.BlockingConnection(topology.connection_parameters(settings))
+    channel = connection.channel()
+    topology.declare_events_exchange(channel, settings)
+    channel.queue_declare(queue, durable=True, arguments={"x-queue-type": "quorum"})
+    for key in ("referral.received", "participation.recorded", "outcome.recorded"):
+        channel.queue_bind(queue, settings.events_exchange, key)
+    port = free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "TURVAVERKKO_DATABASE_PREFIX": settings.database_prefix,
+        "TURVAVERKKO_RATE_LIMIT": settings.rate_limit,
+        "TURVAVERKKO_LOG_LEVEL": "WARNING",
+    }
+    for key, value in overrides.items():
+        env[f"TURVAVERKKO_{key.upper()}"] = str(value)
+    commands = {
+        "web": [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(web_workers),
+            "--threads",
+            str(web_threads),
+            "--worker-class",
+            "gthread",
+            "--no-control-socket",
+            "--log-level",
+            "warning",
+            "services.cli:web_app('intake')",
+        ],
+        "relay": [sys.executable, "-m", "services.cli", "worker", "intake", "relay"],
+    }
+    if imports:
+        commands["imports"] = [sys.executable, "-m", "services.cli", "worker", "intake", "imports"]
+    processes = {name: subprocess.Popen(cmd, cwd=ROOT, env=env) for name, cmd in commands.items()}
+    try:
+        _wait_ready(f"http://127.0.0.1:{port}")
+        yield Stack(settings, f"http://127.0.0.1:{port}", engine, processes)
+    finally:
+        for process in processes.values():
+            process.send_signal(signal.SIGTERM)
+        for process in processes.values():
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        channel.queue_delete(queue)
+        connection.close()
+        engine.dispose()
+        migrations.drop_database("intake", settings)
+
+
+def unsent(engine: sa.engine.Engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(
+            sa.text("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+        ).scalar_one()
+
+
+def token(settings: Settings) -> str:
+    from shared.auth import mint_dev_token
+
+    return mint_dev_token(
+        settings, "integration", pilots=["pilot-a", "pilot-b"], subject="bench", ttl_seconds=3600
+    )
