@@ -5,6 +5,8 @@ their events in the outbox — all in one transaction, so nothing is half-stored
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,6 +66,7 @@ class Intake:
     ) -> None:
         self.pseudonymiser = pseudonymiser
         self.unit_of_work = unit_of_work
+        self.reference = ReferenceData()
         self._schemas = {kind: schema() for kind, schema in ITEM_SCHEMAS.items()}
 
     def validate(self, kind: str, raw: Any) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:
@@ -116,19 +119,7 @@ class Intake:
             return []
         session = uow.session
         items = [item for _, item in loaded]
-        pilots = _by_key(session, pilot_ref, pilot_ref.c.id, {i["pilot_id"] for i in items})
-        activities = _by_key(
-            session,
-            activity_ref,
-            activity_ref.c.id,
-            {i["activity_id"] for i in items if "activity_id" in i},
-        )
-        instruments = _by_key(
-            session,
-            instrument_ref,
-            instrument_ref.c.code,
-            {i["instrument"] for i in items if "instrument" in i},
-        )
+        pilots, activities, instruments = self.reference.snapshot(session)
         known = _event_ids(session, kind, {(i["source_system"], i["source_id"]) for i in items})
 
         results: list[ItemResult] = []
@@ -296,13 +287,32 @@ def _insert_events(session: Any, rows: list[dict[str, Any]]) -> set[str]:
     return set(session.execute(_INSERT_EVENTS, {"rows": document}).scalars())
 
 
-def _by_key(session: Any, table: sa.Table, column: sa.Column, keys: set[str]) -> dict[str, Any]:
-    if not keys:
-        return {}
-    return {
-        getattr(row, column.name): row
-        for row in session.execute(sa.select(table).where(column.in_(keys)))
-    }
+class ReferenceData:
+    """An in-process snapshot of the reference-data copy (pilots, activities, instruments), read
+    again when older than ``max_age`` seconds. They are few and change seldom; reading them for
+    every request would cost more round trips than the items themselves. A pilot closed or an
+    activity added is therefore seen within ``max_age``."""
+
+    def __init__(self, max_age: float = 2.0) -> None:
+        self.max_age = max_age
+        self._lock = threading.Lock()
+        self._loaded_at = -max_age
+        self._tables: tuple[dict[str, Any], dict[str, Any], dict[str, Any]] = ({}, {}, {})
+
+    def snapshot(self, session: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        with self._lock:
+            if time.monotonic() - self._loaded_at >= self.max_age:
+                self._tables = (
+                    {r.id: r for r in session.execute(sa.select(pilot_ref))},
+                    {r.id: r for r in session.execute(sa.select(activity_ref))},
+                    {r.code: r for r in session.execute(sa.select(instrument_ref))},
+                )
+                self._loaded_at = time.monotonic()
+            return self._tables
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._loaded_at = -self.max_age
 
 
 def _reference_errors(
