@@ -327,3 +327,60 @@ def test_a_failure_inside_the_transaction_stores_nothing(
     assert stored(engines["intake"], "intake_event") == []
     assert stored(engines["intake"], "client") == []
     assert outbox_events(engines["intake"]) == []
+
+
+def test_outcomes_are_checked_against_the_instrument_catalogue(
+    client: FlaskClient, settings: Settings
+) -> None:
+    r = post(
+        client,
+        settings,
+        "/v1/outcomes",
+        [
+            outcome(1),
+            outcome(2, instrument="UNKNOWN"),
+            outcome(3, value=13),  # below the instrument's 14
+            outcome(4, time_point="later", measured_on="1899-12-31"),
+        ],
+    ).get_json()
+    assert [x["status"] for x in r["results"]] == ["accepted", "rejected", "rejected", "rejected"]
+    assert r["results"][1]["errors"][0]["pointer"] == "#/instrument"
+    assert r["results"][2]["errors"][0]["pointer"] == "#/value"
+    assert {e["pointer"] for e in r["results"][3]["errors"]} == {"#/time_point", "#/measured_on"}
+
+
+def test_a_regional_client_number_with_a_birth_month_is_enough_and_gives_an_age_band(
+    client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+) -> None:
+    item = referral(
+        1,
+        personal_identity_code=None,
+        client_system="Pegasos",
+        client_id="A-77",
+        birth_year_month="2011-12",
+        referred_on="2026-11-20",
+    )
+    assert post(client, settings, "/v1/referrals", item).status_code == 201
+    missing_birth = referral(
+        2, personal_identity_code=None, client_system="pegasos", client_id="A-78"
+    )
+    r = post(client, settings, "/v1/referrals", missing_birth)
+    assert r.status_code == 422 and r.get_json()["errors"][0]["pointer"] == "#/birth_date"
+    half = referral(3, personal_identity_code=None, client_system="pegasos")
+    errors = post(client, settings, "/v1/referrals", half).get_json()["errors"]
+    assert {"pointer": "#/client_id", "detail": "client_system needs client_id."} in errors
+    [event] = outbox_events(engines["intake"])
+    assert event.data["age_band"] == "13-15" and event.data["identified_by"] == "regional_client_id"
+
+
+def test_a_temporary_identity_code_is_accepted_and_flagged(
+    client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+) -> None:
+    from datetime import date
+
+    from services.intake.domain.hetu import format_identity_code
+
+    temporary = format_identity_code(date(2012, 2, 29), 950)
+    post(client, settings, "/v1/referrals", referral(1, personal_identity_code=temporary))
+    [event] = outbox_events(engines["intake"])
+    assert event.data["temporary_identity"] is True
