@@ -101,12 +101,13 @@ def intake_stack(
     sessions = make_session_factory(engine)
     seed_reference_data(lambda: UnitOfWork(sessions))
     queue = f"bench.intake.{uuid.uuid4().hex[:6]}"
-    connection = pika.BlockingConnection(topology.connection_parameters(settings))
-    channel = connection.channel()
-    topology.declare_events_exchange(channel, settings)
-    channel.queue_declare(queue, durable=True, arguments={"x-queue-type": "quorum"})
-    for key in ("referral.received", "participation.recorded", "outcome.recorded"):
-        channel.queue_bind(queue, settings.events_exchange, key)
+    # A short-lived connection each time: an idle blocking connection would miss its heartbeats
+    # during a long run and be closed by the broker.
+    with _channel(settings) as channel:
+        topology.declare_events_exchange(channel, settings)
+        channel.queue_declare(queue, durable=True, arguments={"x-queue-type": "quorum"})
+        for key in ("referral.received", "participation.recorded", "outcome.recorded"):
+            channel.queue_bind(queue, settings.events_exchange, key)
     port = free_port()
     env = {
         **os.environ,
@@ -151,10 +152,19 @@ def intake_stack(
                 process.wait(20)
             except subprocess.TimeoutExpired:
                 process.kill()
-        channel.queue_delete(queue)
-        connection.close()
+        with _channel(settings) as channel:
+            channel.queue_delete(queue)
         engine.dispose()
         migrations.drop_database("intake", settings)
+
+
+@contextmanager
+def _channel(settings: Settings) -> Iterator[pika.adapters.blocking_connection.BlockingChannel]:
+    connection = pika.BlockingConnection(topology.connection_parameters(settings))
+    try:
+        yield connection.channel()
+    finally:
+        connection.close()
 
 
 def unsent(engine: sa.engine.Engine) -> int:
