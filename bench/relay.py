@@ -11,9 +11,6 @@ the same run, as a ratio (the median of ROUNDS alternating runs). Goal: at least
 from __future__ import annotations
 
 import dataclasses
-import os
-import re
-import subprocess
 import sys
 import threading
 import time
@@ -25,31 +22,16 @@ import pika
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from stack import FLOOR_DIR, pipelined_confirms  # noqa: E402
+
 from shared import migrations  # noqa: E402
 from shared.config import Settings  # noqa: E402
-from shared.db import make_engine, outbox_row  # noqa: E402
+from shared.db import make_engine, make_session_factory, write_outbox  # noqa: E402
 from shared.messaging import topology  # noqa: E402
 from shared.messaging.envelope import Envelope  # noqa: E402
 from shared.messaging.events import EventType  # noqa: E402
 from shared.messaging.outbox import OutboxRelay  # noqa: E402
 from shared.messaging.schema import outbox  # noqa: E402
-
-FLOOR_DIR = Path(os.environ.get("TURVAVERKKO_FLOOR_DIR", ROOT.parent / "shared" / "bench"))
-
-
-def floor(rows: int) -> float:
-    """The machine's floor: pipelined confirms with bare pika, msgs/s."""
-    done = subprocess.run(
-        [sys.executable, str(FLOOR_DIR / "floor_async.py"), str(rows)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=True,
-    )
-    match = re.search(r"pipelined confirms: (\d+) msgs/s", done.stdout)
-    if not match:
-        raise RuntimeError(f"unexpected floor output: {done.stdout!r} {done.stderr!r}")
-    return float(match.group(1))
 
 
 def relay_rate(settings: Settings, rows: int) -> float:
@@ -63,19 +45,18 @@ def relay_rate(settings: Settings, rows: int) -> float:
     channel.queue_declare(queue, durable=True, arguments={"x-queue-type": "quorum"})
     channel.queue_bind(queue, settings.events_exchange, EventType.PLATFORM_PROBE)
     try:
-        with engine.begin() as db:
-            db.execute(outbox.delete())
+        with make_session_factory(engine)() as session:
+            session.execute(outbox.delete())
             pad = "x" * 120  # about the size of a real event body
             for start in range(0, rows, 5000):
-                db.execute(
-                    outbox.insert(),
+                write_outbox(
+                    session,
                     [
-                        outbox_row(
-                            Envelope.new(EventType.PLATFORM_PROBE, "/bench", {"seq": i, "pad": pad})
-                        )
+                        Envelope.new(EventType.PLATFORM_PROBE, "/bench", {"seq": i, "pad": pad})
                         for i in range(start, min(rows, start + 5000))
                     ],
                 )
+            session.commit()
         relay = OutboxRelay(settings, engine, service)
         thread = threading.Thread(target=relay.run, daemon=True)
         started = time.perf_counter()
@@ -106,7 +87,7 @@ def main() -> None:
     # Floor and relay alternate, so that both see the same machine; the median ratio is reported.
     results = []
     for _ in range(rounds):
-        floor_rate = floor(rows)
+        floor_rate = pipelined_confirms(rows)
         results.append((relay_rate(settings, rows), floor_rate))
     results.sort(key=lambda r: r[0] / r[1])
     rate, floor_rate = results[len(results) // 2]

@@ -32,24 +32,28 @@ from shared.messaging import topology  # noqa: E402
 FLOOR_DIR = Path(os.environ.get("TURVAVERKKO_FLOOR_DIR", ROOT.parent / "shared" / "bench"))
 
 
+def _floor_output(script: str, n: int) -> str:
+    return subprocess.run(
+        [sys.executable, str(FLOOR_DIR / script), str(n)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    ).stdout
+
+
+def pipelined_confirms(n: int = 20000) -> float:
+    """``floor_async.py``: persistent messages into a quorum queue, all in flight, msgs/s."""
+    match = re.search(r"pipelined confirms: (\d+) msgs/s", _floor_output("floor_async.py", n))
+    if match is None:
+        raise RuntimeError("unexpected output from floor_async.py")
+    return float(match.group(1))
+
+
 def floors(n: int = 20000) -> dict[str, float]:
     """Both floor scripts, run now: publish/consume/COPY/insert rates on this machine."""
-    out = subprocess.run(
-        [sys.executable, str(FLOOR_DIR / "floor.py"), str(n)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=True,
-    ).stdout
-    figures = {k: float(v) for k, v in re.findall(r"(\w+)=(\d+)", out)}
-    out = subprocess.run(
-        [sys.executable, str(FLOOR_DIR / "floor_async.py"), str(n)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=True,
-    ).stdout
-    figures["pipelined_confirms"] = float(re.search(r"(\d+) msgs/s", out).group(1))
+    figures = {k: float(v) for k, v in re.findall(r"(\w+)=(\d+)", _floor_output("floor.py", n))}
+    figures["pipelined_confirms"] = pipelined_confirms(n)
     return figures
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -104,13 +103,3 @@ def write_outbox(session: Session, events: list[Envelope]) -> None:
         for e in events
     ]
     session.execute(_WRITE_OUTBOX, {"rows": json.dumps(rows, separators=(",", ":"))})
-
-
-def outbox_row(event: Envelope) -> dict[str, Any]:
-    """The outbox row that carries one event: its id, routing key, headers and serialised body."""
-    return {
-        "event_id": event.id,
-        "event_type": event.type,
-        "headers": event.amqp_headers(),
-        "payload": event.to_json_bytes(),
-    }

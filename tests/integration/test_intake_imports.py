@@ -5,7 +5,6 @@ CSV of rejected rows that never repeats a value."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,42 +13,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
-from services.intake.app import create_app
 from services.intake.consumers.imports import ImportWorker
 from shared.auth import mint_dev_token
 from shared.config import Settings
 from shared.messaging.envelope import Envelope
-from tests.support.intake_data import hetu, participation, seed_reference_data
+from tests.support.intake_data import hetu, participation
 from tests.support.workers import wait_until
 
 pytestmark = pytest.mark.integration
-TABLES = (
-    "intake_event",
-    "client",
-    "idempotent_request",
-    "pilot_ref",
-    "activity_ref",
-    "instrument_ref",
-    "outbox",
-    "import_job",
-    "import_chunk",
-    "import_error",
-)
-
-
-@pytest.fixture
-def app(settings: Settings, engines: dict[str, Engine]) -> Iterator[Flask]:
-    with engines["intake"].begin() as connection:
-        connection.execute(sa.text(f"TRUNCATE {', '.join(TABLES)}"))
-    app = create_app(settings)
-    seed_reference_data(app.extensions["turvaverkko"].unit_of_work)
-    yield app
-    app.extensions["turvaverkko"].engine.dispose()
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def headers(
@@ -64,11 +35,13 @@ def headers(
     return {"Authorization": f"Bearer {token}", "Content-Type": content_type}
 
 
-def run_worker(app: Flask, batch_size: int = 1000) -> ImportWorker:
+def run_worker(intake_app: Flask, batch_size: int = 1000) -> ImportWorker:
     worker = ImportWorker(
-        app.extensions["turvaverkko"].engine, app.extensions["intake"], batch_size=batch_size
+        intake_app.extensions["turvaverkko"].engine,
+        intake_app.extensions["intake"],
+        batch_size=batch_size,
     )
-    with app.extensions["turvaverkko"].engine.connect() as connection:
+    with intake_app.extensions["turvaverkko"].engine.connect() as connection:
         queued = (
             connection.execute(
                 sa.text("SELECT id FROM import_job WHERE status IN ('queued', 'running')")
@@ -77,15 +50,15 @@ def run_worker(app: Flask, batch_size: int = 1000) -> ImportWorker:
             .all()
         )
     for job_id in queued:
-        job = _job(app, job_id)
+        job = _job(intake_app, job_id)
         worker.process(job)
     return worker
 
 
-def _job(app: Flask, job_id: str) -> Any:
+def _job(intake_app: Flask, job_id: str) -> Any:
     from services.intake.store import imports
 
-    job = imports.claim(app.extensions["turvaverkko"].engine)
+    job = imports.claim(intake_app.extensions["turvaverkko"].engine)
     assert job is not None and job.id == job_id
     return job
 
@@ -102,9 +75,9 @@ FINNISH_CSV = (
 
 
 def test_a_finnish_excel_csv_is_imported_with_progress_and_an_error_report_without_values(
-    app: Flask, client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+    intake_app: Flask, intake_client: FlaskClient, settings: Settings, engines: dict[str, Engine]
 ) -> None:
-    r = client.post(
+    r = intake_client.post(
         "/v1/imports?kind=participation",
         data=FINNISH_CSV.encode("cp1252"),
         headers=headers(settings),
@@ -113,8 +86,8 @@ def test_a_finnish_excel_csv_is_imported_with_progress_and_an_error_report_witho
     job = r.get_json()
     assert job["status"] == "queued" and r.headers["Location"] == f"/v1/imports/{job['id']}"
 
-    run_worker(app)
-    progress = client.get(f"/v1/imports/{job['id']}", headers=headers(settings)).get_json()
+    run_worker(intake_app)
+    progress = intake_client.get(f"/v1/imports/{job['id']}", headers=headers(settings)).get_json()
     assert progress["status"] == "finished"
     assert (
         progress["rows_read"],
@@ -123,7 +96,7 @@ def test_a_finnish_excel_csv_is_imported_with_progress_and_an_error_report_witho
         progress["rejected"],
     ) == (5, 2, 1, 2)
 
-    report = client.get(f"/v1/imports/{job['id']}/errors", headers=headers(settings))
+    report = intake_client.get(f"/v1/imports/{job['id']}/errors", headers=headers(settings))
     assert report.mimetype == "text/csv"
     lines = report.get_data(as_text=True).splitlines()
     assert lines[0] == "row,field,message"
@@ -151,45 +124,45 @@ def test_a_finnish_excel_csv_is_imported_with_progress_and_an_error_report_witho
 
 
 def test_ndjson_is_imported_and_a_replay_of_the_same_file_only_finds_duplicates(
-    app: Flask, client: FlaskClient, settings: Settings
+    intake_app: Flask, intake_client: FlaskClient, settings: Settings
 ) -> None:
     body = "\n".join(json.dumps(participation(i)) for i in range(30)) + "\n\n{broken\n"
     ids = []
     for _ in range(2):
-        r = client.post(
+        r = intake_client.post(
             "/v1/imports?kind=participation",
             data=body,
             headers=headers(settings, content_type="application/x-ndjson"),
         )
         assert r.status_code == 202
         ids.append(r.get_json()["id"])
-        run_worker(app)
+        run_worker(intake_app)
     first, second = (
-        client.get(f"/v1/imports/{i}", headers=headers(settings)).get_json() for i in ids
+        intake_client.get(f"/v1/imports/{i}", headers=headers(settings)).get_json() for i in ids
     )
     assert (first["accepted"], first["rejected"]) == (30, 1)
     assert (second["accepted"], second["duplicates"], second["rejected"]) == (0, 30, 1)
 
 
 def test_a_worker_stopped_mid_file_leaves_a_checkpoint_and_the_next_one_resumes_after_it(
-    app: Flask, client: FlaskClient, settings: Settings
+    intake_app: Flask, intake_client: FlaskClient, settings: Settings
 ) -> None:
     body = "\n".join(json.dumps(participation(i)) for i in range(250))
-    job_id = client.post(
+    job_id = intake_client.post(
         "/v1/imports?kind=participation",
         data=body,
         headers=headers(settings, content_type="application/x-ndjson"),
     ).get_json()["id"]
     stopping = ImportWorker(
-        app.extensions["turvaverkko"].engine, app.extensions["intake"], batch_size=100
+        intake_app.extensions["turvaverkko"].engine, intake_app.extensions["intake"], batch_size=100
     )
     stopping.stop()  # asked to stop: it finishes the batch in hand, then gives the job back
-    stopping.process(_job(app, job_id))
-    halfway = client.get(f"/v1/imports/{job_id}", headers=headers(settings)).get_json()
+    stopping.process(_job(intake_app, job_id))
+    halfway = intake_client.get(f"/v1/imports/{job_id}", headers=headers(settings)).get_json()
     assert (halfway["status"], halfway["rows_read"], halfway["accepted"]) == ("queued", 100, 100)
 
-    run_worker(app, batch_size=100)
-    done = client.get(f"/v1/imports/{job_id}", headers=headers(settings)).get_json()
+    run_worker(intake_app, batch_size=100)
+    done = intake_client.get(f"/v1/imports/{job_id}", headers=headers(settings)).get_json()
     assert (done["status"], done["rows_read"], done["accepted"], done["duplicates"]) == (
         "finished",
         250,
@@ -199,14 +172,14 @@ def test_a_worker_stopped_mid_file_leaves_a_checkpoint_and_the_next_one_resumes_
 
 
 def test_a_file_without_a_required_column_fails_the_job_with_a_reason_and_an_event(
-    app: Flask, client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+    intake_app: Flask, intake_client: FlaskClient, settings: Settings, engines: dict[str, Engine]
 ) -> None:
     body = "source_system,source_id,personal_identity_code\r\napotti,P-1," + hetu(1) + "\r\n"
-    job_id = client.post(
+    job_id = intake_client.post(
         "/v1/imports?kind=participation", data=body, headers=headers(settings)
     ).get_json()["id"]
-    run_worker(app)
-    job = client.get(f"/v1/imports/{job_id}", headers=headers(settings)).get_json()
+    run_worker(intake_app)
+    job = intake_client.get(f"/v1/imports/{job_id}", headers=headers(settings)).get_json()
     assert job["status"] == "failed" and "pilot_id" in job["failure"]
     assert hetu(1) not in job["failure"]
     with engines["intake"].connect() as connection:
@@ -215,44 +188,50 @@ def test_a_file_without_a_required_column_fails_the_job_with_a_reason_and_an_eve
 
 
 def test_uploads_need_a_kind_a_file_type_and_are_visible_to_their_organisation_only(
-    client: FlaskClient, settings: Settings
+    intake_client: FlaskClient, settings: Settings
 ) -> None:
-    assert client.post("/v1/imports", data="a,b", headers=headers(settings)).status_code == 422
-    r = client.post(
+    assert (
+        intake_client.post("/v1/imports", data="a,b", headers=headers(settings)).status_code == 422
+    )
+    r = intake_client.post(
         "/v1/imports?kind=referral",
         data="a,b",
         headers=headers(settings, content_type="application/pdf"),
     )
     assert r.status_code == 415
-    job_id = client.post(
+    job_id = intake_client.post(
         "/v1/imports?kind=referral", data="a,b", headers=headers(settings)
     ).get_json()["id"]
     colleague = headers(settings, subject="someone-else", org="org-pirha")
     stranger = headers(settings, subject="another-county", org="org-other")
-    assert client.get(f"/v1/imports/{job_id}", headers=colleague).status_code == 200
-    assert client.get(f"/v1/imports/{job_id}", headers=stranger).status_code == 404
-    assert client.get(f"/v1/imports/{job_id}/errors", headers=stranger).status_code == 404
+    assert intake_client.get(f"/v1/imports/{job_id}", headers=colleague).status_code == 200
+    assert intake_client.get(f"/v1/imports/{job_id}", headers=stranger).status_code == 404
+    assert intake_client.get(f"/v1/imports/{job_id}/errors", headers=stranger).status_code == 404
 
 
 def test_the_running_worker_takes_queued_jobs_by_itself(
-    app: Flask, client: FlaskClient, settings: Settings
+    intake_app: Flask, intake_client: FlaskClient, settings: Settings
 ) -> None:
     from tests.support.workers import running
 
     body = "\n".join(json.dumps(participation(i)) for i in range(10))
     with running(
         ImportWorker(
-            app.extensions["turvaverkko"].engine, app.extensions["intake"], poll_interval=0.05
+            intake_app.extensions["turvaverkko"].engine,
+            intake_app.extensions["intake"],
+            poll_interval=0.05,
         )
     ):
-        job_id = client.post(
+        job_id = intake_client.post(
             "/v1/imports?kind=participation",
             data=body,
             headers=headers(settings, content_type="application/x-ndjson"),
         ).get_json()["id"]
         wait_until(
             lambda: (
-                client.get(f"/v1/imports/{job_id}", headers=headers(settings)).get_json()["status"]
+                intake_client.get(f"/v1/imports/{job_id}", headers=headers(settings)).get_json()[
+                    "status"
+                ]
                 == "finished"
             ),
             30,

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,41 +11,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
-from services.intake.app import create_app
 from shared.auth import mint_dev_token
 from shared.config import Settings
 from shared.http import PROBLEM_JSON
 from shared.messaging.envelope import Envelope
 from shared.messaging.outbox import OutboxRelay
-from tests.support.intake_data import hetu, outcome, participation, referral, seed_reference_data
+from tests.integration.conftest import INTAKE_TABLES
+from tests.support.intake_data import hetu, outcome, participation, referral
 from tests.support.workers import running, wait_until
 
 pytestmark = pytest.mark.integration
-INTAKE_TABLES = (
-    "intake_event",
-    "client",
-    "idempotent_request",
-    "pilot_ref",
-    "activity_ref",
-    "instrument_ref",
-    "outbox",
-    "processed_event",
-)
-
-
-@pytest.fixture
-def app(settings: Settings, engines: dict[str, Engine]) -> Iterator[Flask]:
-    with engines["intake"].begin() as connection:
-        connection.execute(sa.text(f"TRUNCATE {', '.join(INTAKE_TABLES)}"))
-    app = create_app(settings)
-    seed_reference_data(app.extensions["turvaverkko"].unit_of_work)
-    yield app
-    app.extensions["turvaverkko"].engine.dispose()
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def auth(
@@ -59,8 +33,10 @@ def auth(
     return {"Authorization": f"Bearer {token}"}
 
 
-def post(client: FlaskClient, settings: Settings, path: str, body: Any, **headers: str) -> Any:
-    return client.post(path, json=body, headers=auth(settings) | headers)
+def post(
+    intake_client: FlaskClient, settings: Settings, path: str, body: Any, **headers: str
+) -> Any:
+    return intake_client.post(path, json=body, headers=auth(settings) | headers)
 
 
 def stored(engine: Engine, table: str) -> list[Any]:
@@ -75,9 +51,9 @@ def outbox_events(engine: Engine) -> list[Envelope]:
 
 
 def test_one_referral_is_accepted_pseudonymised_and_its_event_written_in_the_outbox(
-    client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+    intake_client: FlaskClient, settings: Settings, engines: dict[str, Engine]
 ) -> None:
-    r = post(client, settings, "/v1/referrals", referral(1))
+    r = post(intake_client, settings, "/v1/referrals", referral(1))
     assert r.status_code == 201, r.get_json()
     event_id = r.get_json()["event_id"]
     assert r.headers["Location"] == f"/v1/events/{event_id}"
@@ -90,17 +66,17 @@ def test_one_referral_is_accepted_pseudonymised_and_its_event_written_in_the_out
     assert len(data["pseudonym"]) == 64 and data["key_id"] == settings.pseudonym_key_id
     assert "birth" not in str(data)
 
-    state = client.get(f"/v1/events/{event_id}", headers=auth(settings)).get_json()
+    state = intake_client.get(f"/v1/events/{event_id}", headers=auth(settings)).get_json()
     assert state["state"] == "stored" and state["published_at"] is None
 
 
 def test_no_identity_code_is_stored_published_or_echoed_anywhere(
-    client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+    intake_client: FlaskClient, settings: Settings, engines: dict[str, Engine]
 ) -> None:
     code = hetu(7)
-    post(client, settings, "/v1/referrals", referral(7))
+    post(intake_client, settings, "/v1/referrals", referral(7))
     bad = post(
-        client,
+        intake_client,
         settings,
         "/v1/referrals",
         referral(8, personal_identity_code=code[:-1] + "Q", reason=code),
@@ -116,7 +92,7 @@ def test_no_identity_code_is_stored_published_or_echoed_anywhere(
 
 
 def test_a_list_reports_each_item_and_one_rejection_does_not_stop_the_others(
-    client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+    intake_client: FlaskClient, settings: Settings, engines: dict[str, Engine]
 ) -> None:
     items = [
         referral(1),
@@ -134,7 +110,7 @@ def test_a_list_reports_each_item_and_one_rejection_does_not_stop_the_others(
             birth_year_month="2009-03",
         ),
     ]
-    r = post(client, settings, "/v1/referrals", items)
+    r = post(intake_client, settings, "/v1/referrals", items)
     assert r.status_code == 200
     body = r.get_json()
     statuses = [res["status"] for res in body["results"]]
@@ -160,29 +136,37 @@ def test_a_list_reports_each_item_and_one_rejection_does_not_stop_the_others(
 
 
 def test_replaying_items_creates_no_second_event_and_returns_the_original_ids(
-    client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+    intake_client: FlaskClient, settings: Settings, engines: dict[str, Engine]
 ) -> None:
     items = [participation(i) for i in range(5)]
-    first = post(client, settings, "/v1/participations", items).get_json()
-    again = post(client, settings, "/v1/participations", items).get_json()
+    first = post(intake_client, settings, "/v1/participations", items).get_json()
+    again = post(intake_client, settings, "/v1/participations", items).get_json()
     assert first["accepted"] == 5 and again["duplicates"] == 5
     assert [r["event_id"] for r in again["results"]] == [r["event_id"] for r in first["results"]]
-    single = post(client, settings, "/v1/participations", items[0])
+    single = post(intake_client, settings, "/v1/participations", items[0])
     assert single.status_code == 200 and single.get_json()["status"] == "duplicate"
     assert len(outbox_events(engines["intake"])) == 5
 
 
 def test_idempotency_key_replays_the_first_answer_and_refuses_another_body(
-    client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+    intake_client: FlaskClient, settings: Settings, engines: dict[str, Engine]
 ) -> None:
     items = [outcome(1), outcome(2, value=99)]  # the second is out of the instrument's range
-    first = post(client, settings, "/v1/outcomes", items, **{"Idempotency-Key": "batch-2026-001"})
-    replay = post(client, settings, "/v1/outcomes", items, **{"Idempotency-Key": "batch-2026-001"})
+    first = post(
+        intake_client, settings, "/v1/outcomes", items, **{"Idempotency-Key": "batch-2026-001"}
+    )
+    replay = post(
+        intake_client, settings, "/v1/outcomes", items, **{"Idempotency-Key": "batch-2026-001"}
+    )
     assert first.status_code == replay.status_code == 200
     assert replay.get_json() == first.get_json()  # "accepted", not "duplicate": the first answer
     assert replay.headers["Idempotent-Replayed"] == "true"
     other = post(
-        client, settings, "/v1/outcomes", [outcome(3)], **{"Idempotency-Key": "batch-2026-001"}
+        intake_client,
+        settings,
+        "/v1/outcomes",
+        [outcome(3)],
+        **{"Idempotency-Key": "batch-2026-001"},
     )
     assert other.status_code == 422 and other.mimetype == PROBLEM_JSON
     assert len(outbox_events(engines["intake"])) == 1
@@ -190,16 +174,16 @@ def test_idempotency_key_replays_the_first_answer_and_refuses_another_body(
 
 
 def test_same_young_person_has_the_same_pseudonym_in_every_pilot(
-    client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+    intake_client: FlaskClient, settings: Settings, engines: dict[str, Engine]
 ) -> None:
     post(
-        client,
+        intake_client,
         settings,
         "/v1/referrals",
         [referral(1), referral(2, source_id="R-x", pilot_id="pilot-b")],
     )
     post(
-        client,
+        intake_client,
         settings,
         "/v1/referrals",
         referral(1, source_id="R-y", pilot_id="pilot-b", personal_identity_code=hetu(1).lower()),
@@ -212,11 +196,13 @@ def test_same_young_person_has_the_same_pseudonym_in_every_pilot(
 
 
 def test_participation_takes_age_band_gender_and_region_from_the_referral_and_checks_activity(
-    client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+    intake_client: FlaskClient, settings: Settings, engines: dict[str, Engine]
 ) -> None:
-    post(client, settings, "/v1/referrals", referral(1, gender="non_binary", home_region="90"))
+    post(
+        intake_client, settings, "/v1/referrals", referral(1, gender="non_binary", home_region="90")
+    )
     r = post(
-        client,
+        intake_client,
         settings,
         "/v1/participations",
         [
@@ -242,19 +228,22 @@ def test_participation_takes_age_band_gender_and_region_from_the_referral_and_ch
 
 
 def test_a_worker_reports_only_for_own_pilots_and_sees_only_their_events(
-    client: FlaskClient, settings: Settings
+    intake_client: FlaskClient, settings: Settings
 ) -> None:
     worker = auth(settings, "pilot_worker", pilots=("pilot-b",), subject="worker-b")
-    r = client.post("/v1/referrals", json=referral(1), headers=worker)
+    r = intake_client.post("/v1/referrals", json=referral(1), headers=worker)
     assert r.status_code == 422
     assert r.get_json()["errors"] == [
         {"pointer": "#/pilot_id", "detail": "Not one of your pilots."}
     ]
-    accepted = post(client, settings, "/v1/referrals", referral(2)).get_json()["event_id"]
-    assert client.get(f"/v1/events/{accepted}", headers=worker).status_code == 404
+    accepted = post(intake_client, settings, "/v1/referrals", referral(2)).get_json()["event_id"]
+    assert intake_client.get(f"/v1/events/{accepted}", headers=worker).status_code == 404
     coordinator = auth(settings, "coordinator", pilots=())
-    assert client.post("/v1/referrals", json=referral(3), headers=coordinator).status_code == 403
-    assert client.get(f"/v1/events/{accepted}", headers=coordinator).status_code == 403
+    assert (
+        intake_client.post("/v1/referrals", json=referral(3), headers=coordinator).status_code
+        == 403
+    )
+    assert intake_client.get(f"/v1/events/{accepted}", headers=coordinator).status_code == 403
 
 
 @pytest.mark.parametrize(
@@ -266,42 +255,48 @@ def test_a_worker_reports_only_for_own_pilots_and_sees_only_their_events(
     ],
 )
 def test_a_body_that_is_not_one_item_or_a_list_of_up_to_1000_is_refused_whole(
-    client: FlaskClient, settings: Settings, engines: dict[str, Engine], body: Any, status: int
+    intake_client: FlaskClient,
+    settings: Settings,
+    engines: dict[str, Engine],
+    body: Any,
+    status: int,
 ) -> None:
-    r = post(client, settings, "/v1/referrals", body)
+    r = post(intake_client, settings, "/v1/referrals", body)
     assert r.status_code == status and r.mimetype == PROBLEM_JSON
     assert stored(engines["intake"], "intake_event") == []
 
 
-def test_protocol_errors_are_problems(client: FlaskClient, settings: Settings) -> None:
+def test_protocol_errors_are_problems(intake_client: FlaskClient, settings: Settings) -> None:
     headers = auth(settings)
     assert (
-        client.post(
+        intake_client.post(
             "/v1/referrals", data="{", content_type="application/json", headers=headers
         ).status_code
         == 400
     )
     assert (
-        client.post(
+        intake_client.post(
             "/v1/referrals", data="a;b", content_type="text/csv", headers=headers
         ).status_code
         == 415
     )
-    assert client.post("/v1/referrals", json=referral(1)).status_code == 401
+    assert intake_client.post("/v1/referrals", json=referral(1)).status_code == 401
     huge = [referral(i) for i in range(1000)]
     for item in huge:
         item["reason"] = "x" * 6000
-    assert client.post("/v1/referrals", json=huge, headers=headers).status_code == 413
+    assert intake_client.post("/v1/referrals", json=huge, headers=headers).status_code == 413
 
 
 def test_event_state_becomes_published_once_the_relay_has_a_confirm(
-    client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+    intake_client: FlaskClient, settings: Settings, engines: dict[str, Engine]
 ) -> None:
-    event_id = post(client, settings, "/v1/outcomes", outcome(1)).get_json()["event_id"]
+    event_id = post(intake_client, settings, "/v1/outcomes", outcome(1)).get_json()["event_id"]
     with running(OutboxRelay(settings, engines["intake"], "intake")):
         wait_until(
             lambda: (
-                client.get(f"/v1/events/{event_id}", headers=auth(settings)).get_json()["state"]
+                intake_client.get(f"/v1/events/{event_id}", headers=auth(settings)).get_json()[
+                    "state"
+                ]
                 == "published"
             ),
             30,
@@ -310,7 +305,7 @@ def test_event_state_becomes_published_once_the_relay_has_a_confirm(
 
 
 def test_a_failure_inside_the_transaction_stores_nothing(
-    app: Flask, settings: Settings, engines: dict[str, Engine]
+    intake_app: Flask, settings: Settings, engines: dict[str, Engine]
 ) -> None:
     from shared.auth import Principal
 
@@ -318,7 +313,7 @@ def test_a_failure_inside_the_transaction_stores_nothing(
         raise RuntimeError("the database went away half way")
 
     with pytest.raises(RuntimeError):
-        app.extensions["intake"].submit(
+        intake_app.extensions["intake"].submit(
             "referral",
             [referral(1), referral(2)],
             Principal("s", "admin", None, frozenset()),
@@ -330,10 +325,10 @@ def test_a_failure_inside_the_transaction_stores_nothing(
 
 
 def test_outcomes_are_checked_against_the_instrument_catalogue(
-    client: FlaskClient, settings: Settings
+    intake_client: FlaskClient, settings: Settings
 ) -> None:
     r = post(
-        client,
+        intake_client,
         settings,
         "/v1/outcomes",
         [
@@ -350,7 +345,7 @@ def test_outcomes_are_checked_against_the_instrument_catalogue(
 
 
 def test_a_regional_client_number_with_a_birth_month_is_enough_and_gives_an_age_band(
-    client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+    intake_client: FlaskClient, settings: Settings, engines: dict[str, Engine]
 ) -> None:
     item = referral(
         1,
@@ -360,27 +355,27 @@ def test_a_regional_client_number_with_a_birth_month_is_enough_and_gives_an_age_
         birth_year_month="2011-12",
         referred_on="2026-11-20",
     )
-    assert post(client, settings, "/v1/referrals", item).status_code == 201
+    assert post(intake_client, settings, "/v1/referrals", item).status_code == 201
     missing_birth = referral(
         2, personal_identity_code=None, client_system="pegasos", client_id="A-78"
     )
-    r = post(client, settings, "/v1/referrals", missing_birth)
+    r = post(intake_client, settings, "/v1/referrals", missing_birth)
     assert r.status_code == 422 and r.get_json()["errors"][0]["pointer"] == "#/birth_date"
     half = referral(3, personal_identity_code=None, client_system="pegasos")
-    errors = post(client, settings, "/v1/referrals", half).get_json()["errors"]
+    errors = post(intake_client, settings, "/v1/referrals", half).get_json()["errors"]
     assert {"pointer": "#/client_id", "detail": "client_system needs client_id."} in errors
     [event] = outbox_events(engines["intake"])
     assert event.data["age_band"] == "13-15" and event.data["identified_by"] == "regional_client_id"
 
 
 def test_a_temporary_identity_code_is_accepted_and_flagged(
-    client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+    intake_client: FlaskClient, settings: Settings, engines: dict[str, Engine]
 ) -> None:
     from datetime import date
 
     from services.intake.domain.hetu import format_identity_code
 
     temporary = format_identity_code(date(2012, 2, 29), 950)
-    post(client, settings, "/v1/referrals", referral(1, personal_identity_code=temporary))
+    post(intake_client, settings, "/v1/referrals", referral(1, personal_identity_code=temporary))
     [event] = outbox_events(engines["intake"])
     assert event.data["temporary_identity"] is True

@@ -1,0 +1,36 @@
+"""Fixtures of the integration tests: the intake app on a clean intake database with the synthetic
+reference data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.engine import Engine
+
+from services.intake.app import create_app
+from services.intake.store.tables import metadata
+from shared.config import Settings
+from shared.messaging.schema import platform_metadata
+from tests.support.intake_data import seed_reference_data
+
+#: Every table intake owns: each test starts with them empty.
+INTAKE_TABLES = tuple(sorted({*metadata.tables, *platform_metadata.tables}))
+
+
+@pytest.fixture
+def intake_app(settings: Settings, engines: dict[str, Engine]) -> Iterator[Flask]:
+    with engines["intake"].begin() as connection:
+        connection.execute(sa.text(f"TRUNCATE {', '.join(INTAKE_TABLES)}"))
+    app = create_app(settings)
+    seed_reference_data(app.extensions["turvaverkko"].unit_of_work)
+    yield app
+    app.extensions["turvaverkko"].engine.dispose()
+
+
+@pytest.fixture
+def intake_client(intake_app: Flask) -> FlaskClient:
+    return intake_app.test_client()
