@@ -21,7 +21,9 @@ from tests.support.intake_data import participation
 def main() -> None:
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 15
     floor = floors()
-    with intake_stack(web_workers=2, web_threads=4) as stack:
+    workers = int(sys.argv[2]) if len(sys.argv) > 2 else 2
+    threads = int(sys.argv[3]) if len(sys.argv) > 3 else 4
+    with intake_stack(web_workers=workers, web_threads=threads) as stack:
         host, port = "127.0.0.1", int(stack.base_url.rsplit(":", 1)[1])
         headers = {
             "Content-Type": "application/json",

@@ -248,10 +248,12 @@ class Intake:
 
 # Batches use array parameters (unnest) rather than one bind parameter per value: the statement
 # text stays the same whatever the batch size, so it is parsed and planned once, not per request.
+# LATERAL makes each wanted key one index lookup, whatever the table's size or statistics (a plain
+# join may scan every event of the kind).
 _EVENT_IDS = sa.text(
-    "SELECT e.source_system, e.source_id, e.id FROM intake_event e "
-    "JOIN unnest(CAST(:systems AS text[]), CAST(:ids AS text[])) AS s(system, id) "
-    "ON e.source_system = s.system AND e.source_id = s.id WHERE e.kind = :kind"
+    "SELECT s.system, s.id, e.id FROM unnest(CAST(:systems AS text[]), CAST(:ids AS text[])) "
+    "AS s(system, id) CROSS JOIN LATERAL (SELECT id FROM intake_event WHERE kind = :kind "
+    "AND source_system = s.system AND source_id = s.id) AS e"
 )
 _INSERT_EVENTS = sa.text(
     "INSERT INTO intake_event (id, kind, source_system, source_id, pilot_id, key_id, pseudonym, "
@@ -263,9 +265,9 @@ _INSERT_EVENTS = sa.text(
 
 
 _CLIENTS = sa.text(
-    "SELECT c.key_id, c.pseudonym, c.birth_year, c.birth_month, c.gender, c.home_region "
-    "FROM client c JOIN unnest(CAST(:key_ids AS text[]), CAST(:pseudonyms AS text[])) "
-    "AS k(key_id, pseudonym) ON c.key_id = k.key_id AND c.pseudonym = k.pseudonym"
+    "SELECT c.* FROM unnest(CAST(:key_ids AS text[]), CAST(:pseudonyms AS text[])) "
+    "AS k(key_id, pseudonym) CROSS JOIN LATERAL (SELECT * FROM client WHERE "
+    "client.key_id = k.key_id AND client.pseudonym = k.pseudonym) AS c"
 )
 
 
