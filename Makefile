@@ -36,6 +36,9 @@ check-compose: $(STAMP)
 
 bench: $(STAMP)  ## the benchmarks; figures go into the README's performance table
 	$(BIN)/python bench/relay.py
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/single.py
+	$(BIN)/python bench/csv_import.py
 
 # Re-pin every package after changing pyproject.toml's dependencies.
 lock:
