@@ -54,7 +54,13 @@ class ImportWorker:
             if job is None:
                 self._stopping.wait(self.poll_interval)
                 continue
-            self.process(job)
+            try:
+                self.process(job)
+            except Exception:
+                # The job stays 'running'; once its heartbeat is stale a worker (this one or
+                # another) takes it over and resumes after its checkpoint.
+                log.exception("import %s interrupted", job.id)
+                self._stopping.wait(5)
 
     def process(self, job: Any) -> None:
         log.info("importing %s (%s, %s)", job.id, job.kind, job.format)
