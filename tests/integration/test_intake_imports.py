@@ -237,3 +237,23 @@ def test_the_running_worker_takes_queued_jobs_by_itself(
             30,
             "the job to finish",
         )
+
+
+def test_a_job_whose_worker_went_quiet_is_taken_over_but_a_live_one_is_not(
+    intake_app: Flask, intake_client: FlaskClient, settings: Settings
+) -> None:
+    from services.intake.store import imports
+
+    engine = intake_app.extensions["turvaverkko"].engine
+    job_id = intake_client.post(
+        "/v1/imports?kind=participation",
+        data=json.dumps(participation(1)),
+        headers=headers(settings, content_type="application/x-ndjson"),
+    ).get_json()["id"]
+    assert imports.claim(engine).id == job_id  # now running, heartbeat fresh
+    assert imports.claim(engine) is None, "a live job is not taken twice"
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE import_job SET heartbeat_at = now() - interval '5 minutes'")
+        )
+    assert imports.claim(engine).id == job_id, "a quiet worker's job is taken over"

@@ -1,0 +1,1 @@
+"""The intake service's own database: tables and queries."""

@@ -1,0 +1,1 @@
+"""The notifications service's own database: tables and queries."""

@@ -1,0 +1,1 @@
+"""The pilots service's own database: tables and queries."""
