@@ -379,3 +379,32 @@ def test_a_temporary_identity_code_is_accepted_and_flagged(
     post(intake_client, settings, "/v1/referrals", referral(1, personal_identity_code=temporary))
     [event] = outbox_events(engines["intake"])
     assert event.data["temporary_identity"] is True
+
+
+def test_during_a_key_rotation_events_also_carry_the_earlier_pseudonym(
+    intake_client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+) -> None:
+    import base64
+    import dataclasses
+
+    from services.intake.app import create_app
+
+    old_key = settings.pseudonym_keys  # the key id "dev"
+    new_key = "k2027:" + base64.b64encode(b"n" * 32).decode()
+    rotated = create_app(
+        dataclasses.replace(
+            settings, pseudonym_keys=f"{old_key},{new_key}", pseudonym_key_id="k2027"
+        )
+    )
+    try:
+        post(intake_client, settings, "/v1/referrals", referral(1))
+        rotated.test_client().post(
+            "/v1/referrals", json=referral(1, source_id="R-again"), headers=auth(settings)
+        )
+    finally:
+        rotated.extensions["turvaverkko"].engine.dispose()
+    first, second = outbox_events(engines["intake"])
+    assert (first.data["key_id"], second.data["key_id"]) == ("dev", "k2027")
+    assert second.data["pseudonym"] != first.data["pseudonym"]
+    assert second.data["earlier_pseudonyms"] == {"dev": first.data["pseudonym"]}
+    assert "earlier_pseudonyms" not in first.data

@@ -36,12 +36,22 @@ class ClientProfile:
         return age_band(age_on(self.birth_year, self.birth_month, day, self.birth_day))
 
 
-def pseudonym_of(item: dict[str, Any], pseudonymiser: Pseudonymiser) -> Pseudonym:
+def pseudonym_of(
+    item: dict[str, Any], pseudonymiser: Pseudonymiser, key_id: str | None = None
+) -> Pseudonym:
     """The keyed pseudonym of the item's client; the identifier itself goes no further."""
     code = item.get("personal_identity_code")
     if code is not None:
-        return pseudonymiser.of_identity_code(parse_identity_code(code))
-    return pseudonymiser.of_regional_client(item["client_system"], item["client_id"])
+        return pseudonymiser.of_identity_code(parse_identity_code(code), key_id)
+    return pseudonymiser.of_regional_client(item["client_system"], item["client_id"], key_id)
+
+
+def earlier_pseudonyms(item: dict[str, Any], pseudonymiser: Pseudonymiser) -> dict[str, str]:
+    """The client's pseudonyms under the keys being rotated out, by key id (empty otherwise)."""
+    return {
+        key_id: pseudonym_of(item, pseudonymiser, key_id).value
+        for key_id in pseudonymiser.earlier_key_ids
+    }
 
 
 def referral_profile(item: dict[str, Any]) -> ClientProfile:

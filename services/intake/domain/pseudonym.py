@@ -55,6 +55,12 @@ class Pseudonymiser:
                 raise KeyConfigurationError(f"key {key_id!r} is not valid base64") from None
         return cls(parsed, current_key_id)
 
+    @property
+    def earlier_key_ids(self) -> tuple[str, ...]:
+        """Keys still configured besides the current one: during a rotation, events also carry
+        the pseudonyms under these, so that consumers can link a person across the rotation."""
+        return tuple(sorted(k for k in self._keys if k != self.key_id))
+
     def _digest(self, message: bytes, key_id: str | None = None) -> Pseudonym:
         key_id = key_id or self.key_id
         digest = hmac.new(self._keys[key_id], message, hashlib.sha256).hexdigest()

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from services.intake.domain.items import (
     EVENT_TYPES,
     ClientProfile,
+    earlier_pseudonyms,
     event_data,
     pseudonym_of,
     referral_profile,
@@ -158,6 +159,8 @@ class Intake:
             else:
                 profile = profiles[(pseudonym.key_id, pseudonym.value)]
             data = event_data(kind, item, pseudonym, profile, activity_type)
+            if self.pseudonymiser.earlier_key_ids:
+                data["earlier_pseudonyms"] = earlier_pseudonyms(item, self.pseudonymiser)
             event = Envelope.new(
                 EVENT_TYPES[kind], SOURCE, data, subject=f"pilot/{item['pilot_id']}"
             )
