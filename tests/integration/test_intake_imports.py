@@ -257,3 +257,22 @@ def test_a_job_whose_worker_went_quiet_is_taken_over_but_a_live_one_is_not(
             sa.text("UPDATE import_job SET heartbeat_at = now() - interval '5 minutes'")
         )
     assert imports.claim(engine).id == job_id, "a quiet worker's job is taken over"
+
+
+def test_a_file_over_the_import_limit_is_refused_with_413_and_nothing_is_stored(
+    intake_app: Flask, settings: Settings, engines: dict[str, Engine]
+) -> None:
+    import dataclasses
+
+    from services.intake.app import create_app
+
+    small = create_app(dataclasses.replace(settings, import_max_bytes=1000))
+    try:
+        r = small.test_client().post(
+            "/v1/imports?kind=participation", data="x" * 5000, headers=headers(settings)
+        )
+        assert r.status_code == 413 and r.mimetype == "application/problem+json"
+    finally:
+        small.extensions["turvaverkko"].engine.dispose()
+    with engines["intake"].connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM import_job")).scalar() == 0
