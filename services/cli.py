@@ -118,7 +118,7 @@ def _cmd_token(settings: Settings, args: argparse.Namespace) -> int:
 
 def _cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     definition = SERVICES[args.service]
-    configure_logging(f"{args.service}.{args.kind}", settings.log_level)
+    configure_logging(f"{args.service}.{args.name or args.kind}", settings.log_level)
     engine = make_engine(
         settings.database_url(args.service), application_name=f"{args.service}-{args.kind}"
     )

@@ -43,6 +43,7 @@ class ImportWorker:
         self._stopping.set()
 
     def run(self) -> None:
+        log.info("import worker starting")
         self.ready.set()
         while not self._stopping.is_set():
             try:
