@@ -4,12 +4,7 @@ repeatable, and `token` mints a development token the services accept."""
 
 from __future__ import annotations
 
-import json
-import signal
-import socket
 import subprocess
-import sys
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -17,16 +12,9 @@ import pytest
 from shared.auth import TokenVerifier
 from shared.config import Settings
 from tests.conftest import ROOT, worker_environment
-from tests.support.workers import wait_until
+from tests.support.stack import TURVAVERKKO, ready, start_stack
 
 pytestmark = pytest.mark.integration
-TURVAVERKKO = str(Path(sys.executable).parent / "turvaverkko")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _cli(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -41,49 +29,18 @@ def _cli(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.Com
     )
 
 
-def _ready(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=2) as r:
-            return json.load(r)["status"] == "ready"
-    except OSError:
-        return False
-
-
 def test_run_starts_every_service_and_worker_and_ctrl_c_stops_them_all(
     settings: Settings, tmp_path: Path
 ) -> None:
-    ports = {name: _free_port() for name in ("intake", "pilots", "notifications")}
-    env = (
-        worker_environment(settings)
-        | {f"TURVAVERKKO_{name.upper()}_PORT": str(port) for name, port in ports.items()}
-        | {"TURVAVERKKO_RUN_DIR": str(tmp_path), "TURVAVERKKO_WEB_WORKERS": "1"}
-    )
-    process = subprocess.Popen(
-        [TURVAVERKKO, "run"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        wait_until(
-            lambda: all(_ready(p) for p in ports.values()) or process.poll() is not None,
-            60,
-            "all three services to be ready",
-            interval=0.25,
-        )
-        assert process.poll() is None, process.communicate()[0]
-        process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=40)
-    finally:
-        process.kill()
+    stack = start_stack(settings, tmp_path)
+    output = stack.stop()
+    process, ports = stack.process, stack.ports
     assert process.returncode == 0, output
     for name, port in ports.items():
         assert f"http://127.0.0.1:{port}/" in output
         assert f"\n{name}.web" in output and f"\n{name}.relay" in output
     assert "all processes stopped" in output
-    assert not any(_ready(p) for p in ports.values())
+    assert not any(ready(p) for p in ports.values())
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,6 @@ the running intake is accepted, and its event is published by intake's relay."""
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -18,11 +16,10 @@ from sqlalchemy.engine import Engine
 
 from shared.auth import mint_dev_token
 from shared.config import Settings
-from tests.conftest import ROOT, worker_environment
 from tests.integration.conftest import INTAKE_TABLES
-from tests.integration.test_cli import TURVAVERKKO, _free_port, _ready
 from tests.support.intake_data import reference_events, referral
 from tests.support.probe import write_events
+from tests.support.stack import start_stack
 from tests.support.workers import wait_until
 
 pytestmark = pytest.mark.integration
@@ -47,30 +44,10 @@ def test_a_referral_flows_through_the_running_stack(
 ) -> None:
     with engines["intake"].begin() as connection:
         connection.execute(sa.text(f"TRUNCATE {', '.join(INTAKE_TABLES)}"))
-    ports = {name: _free_port() for name in ("intake", "pilots", "notifications")}
-    env = (
-        worker_environment(settings)
-        | {f"TURVAVERKKO_{name.upper()}_PORT": str(port) for name, port in ports.items()}
-        | {"TURVAVERKKO_RUN_DIR": str(tmp_path), "TURVAVERKKO_WEB_WORKERS": "1"}
-    )
-    process = subprocess.Popen(
-        [TURVAVERKKO, "run"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    intake = f"http://127.0.0.1:{ports['intake']}"
+    stack = start_stack(settings, tmp_path, wait_for=("intake",))
+    intake = stack.url("intake")
     token = mint_dev_token(settings, "integration", pilots=["pilot-a"], subject="e2e")
     try:
-        wait_until(
-            lambda: _ready(ports["intake"]) or process.poll() is not None,
-            60,
-            "intake to be ready",
-            interval=0.25,
-        )
-        assert process.poll() is None
         # The pilots service publishes its reference data through its own outbox and relay.
         write_events(engines["pilots"], reference_events())
         answers: list[tuple[int, Any]] = []
@@ -91,7 +68,6 @@ def test_a_referral_flows_through_the_running_stack(
             interval=0.25,
         )
     finally:
-        process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=40)
-    assert process.returncode == 0, output
+        output = stack.stop()
+    assert stack.process.returncode == 0, output
     assert "intake.reference-data" in output and "intake.imports" in output
