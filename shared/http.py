@@ -189,8 +189,9 @@ def check_content_type(app: Flask) -> None:
         )
 
 
-def install(app: Flask, service: str, on_request_done: Callable[..., None] | None = None) -> None:
-    """Request id, content-type check, access log and the problem+json error handlers."""
+def install(app: Flask, on_request_done: Callable[..., None] | None = None) -> None:
+    """Request id, access log and the problem+json error handlers (``check_content_type`` is
+    installed separately, after authentication)."""
 
     @app.before_request
     def _start() -> None:

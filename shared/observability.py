@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import time
 import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -72,7 +71,3 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.setLevel(level.upper())
     # pika logs every connection step at INFO; its warnings and errors are what matter.
     logging.getLogger("pika").setLevel(logging.WARNING)
-
-
-def monotonic() -> float:
-    return time.perf_counter()

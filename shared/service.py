@@ -196,7 +196,7 @@ def create_service_app(
     metrics = _Metrics(name, context)
 
     api = ServiceApi(app)
-    http.install(app, name, on_request_done=metrics.observe)
+    http.install(app, on_request_done=metrics.observe)
     auth.install(app, context.verifier, PUBLIC_BLUEPRINTS)
     app.before_request(lambda: http.check_content_type(app))
     limiter = Limiter(
