@@ -92,7 +92,9 @@ def main() -> None:
                 if job.status in ("finished", "failed"):
                     break
                 time.sleep(0.5)
-            worker_rss = peak_rss_mb(stack.pid("imports"))
+            worker_rss = max(
+                peak_rss_mb(pid) for pid in [stack.pid("imports"), *children(stack.pid("imports"))]
+            )
             web_rss = max(peak_rss_mb(pid) for pid in children(stack.pid("web")))
     seconds = (job.finished_at - job.started_at).total_seconds()
     rate = job.rows_read / seconds
@@ -101,7 +103,9 @@ def main() -> None:
         f"{'CSV import, rows/s (' + format(rows, ',') + ' rows)':<46} {rate:>10,.0f} "
         f"{floor['pg_copy']:>10,.0f} {rate / floor['pg_copy']:>6.2f}  (vs PostgreSQL COPY rows/s)"
     )
-    print(f"{'peak RSS: import worker / web worker (MB)':<46} {worker_rss:>10.0f} {web_rss:>10.0f}")
+    print(
+        f"{'peak RSS: import processes / web worker (MB)':<46} {worker_rss:>10.0f} {web_rss:>10.0f}"
+    )
     print(
         f"status {job.status}: {job.accepted:,} accepted, {job.rejected:,} rejected; file "
         f"{size / 1e6:.0f} MB uploaded in {uploaded - started:.1f}s; goals 10,000 rows/s, "

@@ -6,6 +6,9 @@ Writes ROWS probe events into a scratch service database's outbox, runs one rela
 is confirmed and marked sent, and prints rows/s next to the raw floor of this machine
 (``../shared/bench/floor_async.py``: pipelined publisher confirms into a quorum queue), measured in
 the same run, as a ratio (the median of ROUNDS alternating runs). Goal: at least 0.5 of the floor.
+
+Two configurations: one event per message (like for like with the floor, which counts messages),
+and the default CloudEvents batches of ``relay_events_per_message`` events of one type.
 """
 
 from __future__ import annotations
@@ -69,8 +72,9 @@ def relay_rate(settings: Settings, rows: int) -> float:
         relay.stop()
         thread.join(30)
         depth = channel.queue_declare(queue, passive=True).method.message_count
-        if depth != rows:
-            raise RuntimeError(f"{depth} messages in the queue, expected {rows}")
+        expected = -(-rows // settings.relay_events_per_message)
+        if depth != expected:
+            raise RuntimeError(f"{depth} messages in the queue, expected {expected}")
         return rows / elapsed
     finally:
         channel.queue_delete(queue)
@@ -84,23 +88,26 @@ def main() -> None:
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     base = Settings.from_env()
     settings = dataclasses.replace(base, database_prefix=f"tvbench_{uuid.uuid4().hex[:6]}_")
-    # Floor and relay alternate, so that both see the same machine; the median ratio is reported.
-    results = []
+    single = dataclasses.replace(settings, relay_events_per_message=1)
+    # Floor and relays alternate, so that all see the same machine; the median ratio is reported.
+    results: dict[str, list[tuple[float, float]]] = {"one event per message": [], "batched": []}
     for _ in range(rounds):
         floor_rate = pipelined_confirms(rows)
-        results.append((relay_rate(settings, rows), floor_rate))
-    results.sort(key=lambda r: r[0] / r[1])
-    rate, floor_rate = results[len(results) // 2]
-    print(f"{'measure':<46} {'rows/s':>10} {'floor/s':>10} {'ratio':>6}")
+        results["one event per message"].append((relay_rate(single, rows), floor_rate))
+        results["batched"].append((relay_rate(settings, rows), floor_rate))
+    print(f"{'measure':<52} {'rows/s':>10} {'floor/s':>10} {'ratio':>6}")
+    for name, runs in results.items():
+        runs.sort(key=lambda r: r[0] / r[1])
+        rate, floor_rate = runs[len(runs) // 2]
+        ratios = ", ".join(f"{r / f:.2f}" for r, f in runs)
+        print(
+            f"{f'outbox relay -> confirmed, {name}':<52} {rate:>10,.0f} "
+            f"{floor_rate:>10,.0f} {rate / floor_rate:>6.2f}  (ratios {ratios})"
+        )
     print(
-        f"{'outbox relay -> confirmed (' + str(rows) + ' rows)':<46} {rate:>10,.0f} "
-        f"{floor_rate:>10,.0f} {rate / floor_rate:>6.2f}"
-    )
-    ratios = ", ".join(f"{r / f:.2f}" for r, f in results)
-    print(
-        f"median of {rounds} rounds (ratios {ratios}); batch {settings.relay_batch_size}, "
-        f"batches in flight {settings.relay_batches_in_flight}; "
-        f"floor: {FLOOR_DIR / 'floor_async.py'} {rows}"
+        f"{rows} rows, median of {rounds} rounds; batch {settings.relay_batch_size}, batches in "
+        f"flight {settings.relay_batches_in_flight}, {settings.relay_events_per_message} events "
+        f"per batched message; floor: {FLOOR_DIR / 'floor_async.py'} {rows}"
     )
 
 

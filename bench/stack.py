@@ -89,7 +89,7 @@ def _wait_ready(url: str, timeout: float = 60) -> None:
 
 @contextmanager
 def intake_stack(
-    web_workers: int = 2, web_threads: int = 4, imports: bool = False, **overrides: object
+    web_workers: int = 2, web_threads: int = 8, imports: bool = False, **overrides: object
 ) -> Iterator[Stack]:
     from tests.support.intake_data import seed_reference_data
 

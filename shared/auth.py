@@ -54,8 +54,27 @@ class TokenVerifier:
             self._algorithms = list(settings.jwt_algorithms)
         else:
             self._algorithms = [DEV_ALGORITHM]
+        self._verified: dict[str, tuple[Principal, float]] = {}
+
+    #: A verified token is remembered for this long (at most until it expires): verifying a
+    #: signature costs more than the rest of a small request. Kept short so that a key withdrawn
+    #: from the JWKS stops working within a minute.
+    CACHE_SECONDS = 60.0
+    CACHE_SIZE = 10_000
 
     def verify(self, token: str) -> Principal:
+        """The caller a token names, or ``InvalidToken``; verified tokens are remembered."""
+        now = time.time()
+        cached = self._verified.get(token)
+        if cached is not None and now < cached[1]:
+            return cached[0]
+        principal, expires = self._verify(token)
+        if len(self._verified) >= self.CACHE_SIZE:
+            self._verified.clear()
+        self._verified[token] = (principal, min(expires, now + self.CACHE_SECONDS))
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             if self._jwks is not None:
                 key: Any = self._jwks.get_signing_key_from_jwt(token).key
@@ -74,7 +93,7 @@ class TokenVerifier:
             raise InvalidToken("The token has expired.") from None
         except jwt.PyJWTError:
             raise InvalidToken("The token is not valid.") from None
-        return _principal(claims)
+        return _principal(claims), float(claims["exp"])
 
 
 def _principal(claims: dict[str, Any]) -> Principal:

@@ -64,6 +64,9 @@ class Settings:
     consumer_prefetch: int = 64
     consumer_concurrency: int = 4
     relay_batch_size: int = 3000
+    #: Up to this many events of one type travel in one message (a CloudEvents batch); 1 sends
+    #: every event as a message of its own.
+    relay_events_per_message: int = 100
     relay_batches_in_flight: int = 3
     relay_poll_interval: float = 0.1
     relay_confirm_timeout: float = 30.0
@@ -84,6 +87,8 @@ class Settings:
     max_items_per_request: int = 1000
     #: The largest file one import may upload (the whole API otherwise stops at max_body_bytes).
     import_max_bytes: int = 2 * 1024**3
+    #: Processes that validate and prepare an import's rows in parallel (0: in the import worker).
+    import_preparers: int = 2
     # HTTP
     max_body_bytes: int = 5 * 1024 * 1024
     rate_limit: str = "600 per minute"
@@ -94,7 +99,9 @@ class Settings:
     pilots_port: int = SERVICE_PORTS["pilots"]
     notifications_port: int = SERVICE_PORTS["notifications"]
     web_workers: int = 2
-    web_threads: int = 4
+    #: Threads per web process: a request waiting on the database leaves the CPU to the others,
+    #: and concurrent single-item requests share a transaction (intake's group commit).
+    web_threads: int = 8
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -118,8 +125,9 @@ class Settings:
             raise ConfigError(f"{PREFIX}JWKS_URL is required in production")
         if self.env == "production" and self.pseudonym_key_id == "dev":
             raise ConfigError(f"{PREFIX}PSEUDONYM_KEYS and _KEY_ID must be set in production")
-        if self.delivery_limit < 1:
-            raise ConfigError(f"{PREFIX}DELIVERY_LIMIT must be at least 1")
+        for name in ("delivery_limit", "relay_batch_size", "relay_events_per_message"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{PREFIX}{name.upper()} must be at least 1")
         if any(alg.upper().startswith("HS") or alg == "none" for alg in self.jwt_algorithms):
             raise ConfigError(f"{PREFIX}JWT_ALGORITHMS may list only asymmetric algorithms")
 

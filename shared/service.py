@@ -3,19 +3,20 @@ answer errors, authenticate, log, rate-limit, report health and expose metrics t
 
 from __future__ import annotations
 
+import math
 import os
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import pika
 import sqlalchemy as sa
-from flask import Blueprint, Flask, Response, current_app, g
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from flask import Blueprint, Flask, Response, current_app, g, request
 from flask_smorest import Api
 from flask_smorest import Blueprint as ApiBlueprint
 from flask_swagger_ui import get_swaggerui_blueprint
+from limits import RateLimitItem, parse, storage, strategies
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -27,6 +28,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.exceptions import TooManyRequests
 
 from shared import auth, http
 from shared.config import Settings
@@ -152,9 +154,46 @@ def _broker_ok(settings: Settings) -> str:
         return "unreachable"
 
 
-def _rate_limit_key() -> str:
-    principal = g.get("principal")
-    return f"sub:{principal.subject}" if principal else f"ip:{get_remote_address()}"
+class RateLimit:
+    """One fixed-window limit per caller — the token's subject, or the address for calls without
+    one — over every endpoint but health, docs and metrics; 429 with ``Retry-After`` beyond it.
+    Counting is the ``limits`` library's, in the configured storage (``memory://`` counts per
+    process; ``redis://`` shares the count between processes)."""
+
+    def __init__(self, settings: Settings, prefix: str, exempt: frozenset[str]) -> None:
+        self.item: RateLimitItem = parse(settings.rate_limit)
+        self.strategy = strategies.FixedWindowRateLimiter(
+            storage.storage_from_string(settings.rate_limit_storage_uri)
+        )
+        self.prefix = prefix
+        self.exempt = exempt
+
+    def install(self, app: Flask) -> None:
+        app.before_request(self.check)
+        app.after_request(self.add_headers)
+
+    def check(self) -> None:
+        if request.routing_exception is not None or request.blueprint in self.exempt:
+            return
+        principal = g.get("principal")
+        key = f"sub:{principal.subject}" if principal else f"ip:{request.remote_addr}"
+        allowed = self.strategy.hit(self.item, self.prefix, key)
+        stats = self.strategy.get_window_stats(self.item, self.prefix, key)
+        g.rate_limit = stats
+        if not allowed:
+            retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+            raise TooManyRequests(
+                f"More than {self.item} requests; retry in {retry_after} s.",
+                retry_after=retry_after,
+            )
+
+    def add_headers(self, response: Response) -> Response:
+        stats = g.get("rate_limit")
+        if stats is not None:
+            response.headers["X-RateLimit-Limit"] = str(self.item.amount)
+            response.headers["X-RateLimit-Remaining"] = str(stats.remaining)
+            response.headers["X-RateLimit-Reset"] = str(math.ceil(stats.reset_time))
+        return response
 
 
 def create_service_app(
@@ -199,15 +238,7 @@ def create_service_app(
     http.install(app, on_request_done=metrics.observe)
     auth.install(app, context.verifier, PUBLIC_BLUEPRINTS)
     app.before_request(lambda: http.check_content_type(app))
-    limiter = Limiter(
-        _rate_limit_key,
-        default_limits=[settings.rate_limit],
-        storage_uri=settings.rate_limit_storage_uri,
-        headers_enabled=True,
-        key_prefix=name,
-    )
-    limiter.init_app(app)
-    app.extensions["turvaverkko.limiter"] = limiter
+    RateLimit(settings, name, PUBLIC_BLUEPRINTS).install(app)
 
     platform = _platform_blueprint(context, metrics)
     # Browsable docs served from the package itself: no CDN is reachable from a closed network.
@@ -215,7 +246,6 @@ def create_service_app(
         "/docs", "/openapi.json", config={"app_name": title}, blueprint_name="docs"
     )
     for public in (platform, docs):
-        limiter.exempt(public)
         app.register_blueprint(public)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)

@@ -10,6 +10,7 @@ from services.intake import __doc__ as DESCRIPTION
 from services.intake.api import BLUEPRINTS
 from services.intake.domain.pseudonym import Pseudonymiser
 from services.intake.domain.schemas import ITEM_SCHEMAS
+from services.intake.store.group_commit import GroupCommit
 from services.intake.store.intake import Intake
 from shared.config import Settings
 from shared.service import ServiceContext, create_service_app
@@ -19,7 +20,8 @@ def _configure(app: Flask, api: Api) -> None:
     context: ServiceContext = app.extensions["turvaverkko"]
     settings = context.settings
     pseudonymiser = Pseudonymiser.from_setting(settings.pseudonym_keys, settings.pseudonym_key_id)
-    app.extensions["intake"] = Intake(pseudonymiser, context.unit_of_work)
+    intake = app.extensions["intake"] = Intake(pseudonymiser, context.unit_of_work)
+    app.extensions["intake.group_commit"] = GroupCommit(intake)
     for kind, schema in ITEM_SCHEMAS.items():  # the request bodies' oneOf refers to these
         api.spec.components.schema(kind.title(), schema=schema)
 

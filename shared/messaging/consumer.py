@@ -5,7 +5,14 @@ A message is handled on a worker thread, in one unit of work that first records
 together. A second delivery of the same event finds the record and is acknowledged without effect.
 A handler that raises is rolled back and the message is returned to the queue; the quorum queue
 counts deliveries and dead-letters the message after ``x-delivery-limit``. A message that is not a
-valid CloudEvent is dead-lettered at once. The I/O loop never waits for a handler, so heartbeats
+valid CloudEvent is dead-lettered at once.
+
+A batched message (``application/cloudevents-batch+json``) is handled in one unit of work: one
+``processed_event`` insert for all its ids, then each new event's effect in order. If that fails,
+its events are applied one by one, each in its own unit of work, so that one bad event cannot hold
+back the others: the message is then retried (the events already applied are recorded and not
+applied again) and, past the delivery limit, dead-lettered. An event in a batch that is not a valid
+CloudEvent never succeeds, so once the others are applied the message is dead-lettered. The I/O loop never waits for a handler, so heartbeats
 are answered however slow the handler is; acks go back to the loop through
 ``add_callback_threadsafe``.
 """
@@ -30,7 +37,7 @@ from shared.config import Settings
 from shared.db import UnitOfWork
 from shared.messaging import topology
 from shared.messaging.connection import BrokerWorker
-from shared.messaging.envelope import REQUEST_ID_HEADER, Envelope
+from shared.messaging.envelope import BATCH_CONTENT_TYPE, REQUEST_ID_HEADER, Envelope, parse_batch
 from shared.messaging.schema import processed_event
 from shared.observability import reset_request_id, set_request_id
 
@@ -156,6 +163,8 @@ class Consumer(BrokerWorker):
         headers = getattr(properties, "headers", None) or {}
         token = set_request_id(headers.get(REQUEST_ID_HEADER))
         try:
+            if getattr(properties, "content_type", None) == BATCH_CONTENT_TYPE:
+                return self._handle_batch(body)
             try:
                 event = Envelope.from_json_bytes(body)
             except ValidationError as exc:
@@ -186,7 +195,81 @@ class Consumer(BrokerWorker):
         finally:
             reset_request_id(token)
 
-    def _apply(self, handler: Handler, event: Envelope) -> Outcome:
+    def _handle_batch(self, body: bytes) -> Outcome:
+        try:
+            parsed = parse_batch(body)
+        except ValidationError as exc:
+            log.error(
+                "invalid CloudEvents batch, dead-lettering it: %s",
+                exc.messages,
+                extra={"worker": self.name},
+            )
+            return self._count(Outcome.DEAD_LETTER)
+        invalid = [p for p in parsed if isinstance(p, ValidationError)]
+        events = [p for p in parsed if isinstance(p, Envelope) and p.type in self.spec.handlers]
+        if invalid:
+            log.error(
+                "%d of %d events in a batch are not valid CloudEvents: %s",
+                len(invalid),
+                len(parsed),
+                invalid[0].messages,
+                extra={"worker": self.name},
+            )
+        try:
+            self._apply_together(events)
+        except Exception:
+            log.warning(
+                "a batch of %d events failed together; applying them one by one",
+                len(events),
+                exc_info=True,
+                extra={"worker": self.name},
+            )
+            if not self._apply_each(events):
+                return self._count(Outcome.RETRY)
+        return self._count(Outcome.DEAD_LETTER if invalid else Outcome.ACK)
+
+    def _apply_together(self, events: list[Envelope]) -> None:
+        if not events:
+            return
+        with self._unit_of_work() as uow:
+            new = set(
+                uow.session.execute(
+                    insert(processed_event)
+                    .values([{"consumer": self.name, "event_id": e.id} for e in events])
+                    .on_conflict_do_nothing()
+                    .returning(processed_event.c.event_id)
+                ).scalars()
+            )
+            duplicates = 0
+            for event in events:
+                if event.id not in new:
+                    duplicates += 1
+                    continue
+                new.discard(event.id)  # the same event twice in one batch: one effect
+                set_request_id(event.requestid)
+                self.spec.handlers[event.type](event, uow)
+            uow.commit()
+        with self._lock:
+            self.outcomes["duplicate"] += duplicates
+
+    def _apply_each(self, events: list[Envelope]) -> bool:
+        """Each event in its own unit of work; False if any of them failed."""
+        succeeded = True
+        for event in events:
+            set_request_id(event.requestid)
+            try:
+                self._apply(self.spec.handlers[event.type], event, count=False)
+            except Exception:
+                log.exception(
+                    "handler failed for event %s (%s) in a batch",
+                    event.id,
+                    event.type,
+                    extra={"worker": self.name},
+                )
+                succeeded = False
+        return succeeded
+
+    def _apply(self, handler: Handler, event: Envelope, *, count: bool = True) -> Outcome:
         with self._unit_of_work() as uow:
             first_time = uow.session.execute(
                 insert(processed_event)
@@ -196,10 +279,10 @@ class Consumer(BrokerWorker):
             ).first()
             if first_time is None:
                 self._count("duplicate")
-                return self._count(Outcome.ACK)
+                return self._count(Outcome.ACK) if count else Outcome.ACK
             handler(event, uow)
             uow.commit()
-        return self._count(Outcome.ACK)
+        return self._count(Outcome.ACK) if count else Outcome.ACK
 
     def _count(self, outcome: Any) -> Any:
         with self._lock:

@@ -6,6 +6,9 @@ the broker has confirmed them.
   concurrently, and a relay that dies releases its rows for the next one.
 - Confirms are pipelined: every message of several batches is in flight at once and confirms are
   matched by delivery tag (``multiple=True`` acknowledges a whole range).
+- Events of one type travel together, up to ``relay_events_per_message`` in one message (a
+  CloudEvents batch): the broker's cost is per message, so a bulk import costs it a hundredth.
+  A lone event is sent as a plain structured CloudEvent.
 - A row is marked sent only after its ack. A crash between publishing and marking re-sends the
   row later; consumers are idempotent on the event id, so the re-sent message has no second effect.
 """
@@ -28,7 +31,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from shared.config import Settings
 from shared.messaging.connection import Backoff, BrokerWorker
-from shared.messaging.envelope import CONTENT_TYPE
+from shared.messaging.envelope import BATCH_CONTENT_TYPE, CONTENT_TYPE, batch_body
 from shared.messaging.schema import outbox
 
 log = logging.getLogger(__name__)
@@ -67,7 +70,7 @@ class Batch:
     connection: Connection
     transaction: sa.RootTransaction
     rows: list[Any] = field(default_factory=list)
-    unconfirmed: dict[int, int] = field(default_factory=dict)  # delivery tag → outbox id
+    unconfirmed: dict[int, list[int]] = field(default_factory=dict)  # delivery tag → outbox ids
     acked: list[int] = field(default_factory=list)
     nacked: list[int] = field(default_factory=list)
     first_tag: int = 0
@@ -222,15 +225,26 @@ class OutboxRelay(BrokerWorker):
     def _publish(self, channel: Channel, batch: Batch) -> None:
         exchange = self.settings.events_exchange
         batch.first_tag = self._next_tag
-        for row in batch.rows:
-            properties = pika.BasicProperties(
-                content_type=CONTENT_TYPE,
-                delivery_mode=pika.DeliveryMode.Persistent,
-                message_id=row.event_id,
-                headers=row.headers or None,
-            )
-            channel.basic_publish(exchange, row.event_type, row.payload, properties)
-            batch.unconfirmed[self._next_tag] = row.id
+        for event_type, rows in _messages(batch.rows, self.settings.relay_events_per_message):
+            if len(rows) == 1:
+                [row] = rows
+                body = row.payload
+                properties = pika.BasicProperties(
+                    content_type=CONTENT_TYPE,
+                    delivery_mode=pika.DeliveryMode.Persistent,
+                    message_id=row.event_id,
+                    headers=row.headers or None,
+                )
+            else:
+                body = batch_body([row.payload for row in rows])
+                # Each event carries its own request id; the consumer takes it from there.
+                properties = pika.BasicProperties(
+                    content_type=BATCH_CONTENT_TYPE,
+                    delivery_mode=pika.DeliveryMode.Persistent,
+                    headers={"x-event-count": len(rows)},
+                )
+            channel.basic_publish(exchange, event_type, body, properties)
+            batch.unconfirmed[self._next_tag] = [row.id for row in rows]
             self._next_tag += 1
         batch.last_tag = self._next_tag - 1
         batch.published_at = time.monotonic()
@@ -247,13 +261,13 @@ class OutboxRelay(BrokerWorker):
                 break
             if method.multiple:
                 for t in range(batch.first_tag, min(batch.last_tag, tag) + 1):
-                    row_id = batch.unconfirmed.pop(t, None)
-                    if row_id is not None:
-                        (batch.acked if acked else batch.nacked).append(row_id)
+                    row_ids = batch.unconfirmed.pop(t, None)
+                    if row_ids is not None:
+                        (batch.acked if acked else batch.nacked).extend(row_ids)
             elif batch.last_tag >= tag:
-                row_id = batch.unconfirmed.pop(tag, None)
-                if row_id is not None:
-                    (batch.acked if acked else batch.nacked).append(row_id)
+                row_ids = batch.unconfirmed.pop(tag, None)
+                if row_ids is not None:
+                    (batch.acked if acked else batch.nacked).extend(row_ids)
             if not batch.unconfirmed:
                 finished.append(batch)
         for batch in finished:
@@ -315,6 +329,19 @@ class OutboxRelay(BrokerWorker):
         self._last_purge = now
         with self.engine.begin() as connection:
             connection.execute(_PURGE, {"hours": self.settings.outbox_retention_hours})
+
+
+def _messages(rows: list[Any], per_message: int) -> list[tuple[str, list[Any]]]:
+    """Claimed rows as messages: grouped by event type (the routing key), in outbox order within
+    a type, at most ``per_message`` events each."""
+    by_type: dict[str, list[Any]] = {}
+    for row in rows:
+        by_type.setdefault(row.event_type, []).append(row)
+    return [
+        (event_type, group[start : start + per_message])
+        for event_type, group in by_type.items()
+        for start in range(0, len(group), per_message)
+    ]
 
 
 def pending_count(engine: Engine) -> int:

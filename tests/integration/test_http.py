@@ -268,6 +268,10 @@ def test_too_many_requests_is_429_with_retry_after(
     r = client.get("/v1/items/1", headers=headers)
     assert_problem(r, 429)
     assert int(r.headers["Retry-After"]) > 0
+    assert (r.headers["X-RateLimit-Limit"], r.headers["X-RateLimit-Remaining"]) == ("3", "0")
+    # another caller has a count of its own
+    other = client.get("/v1/items/1", headers=bearer(settings, subject="patient-user"))
+    assert other.status_code == 404 and other.headers["X-RateLimit-Remaining"] == "2"
     # health stays answerable for the load balancer
     assert client.get("/health/live").status_code == 200
 

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
-from services.intake.consumers.imports import ImportWorker
+from services.intake.consumers.imports import CheckpointMoved, ImportWorker
 from shared.auth import mint_dev_token
 from shared.config import Settings
 from shared.messaging.envelope import Envelope
@@ -35,11 +35,14 @@ def headers(
     return {"Authorization": f"Bearer {token}", "Content-Type": content_type}
 
 
-def run_worker(intake_app: Flask, batch_size: int = 1000) -> ImportWorker:
+def run_worker(intake_app: Flask, batch_size: int = 1000, preparers: int = 0) -> ImportWorker:
+    context = intake_app.extensions["turvaverkko"]
     worker = ImportWorker(
-        intake_app.extensions["turvaverkko"].engine,
+        context.engine,
         intake_app.extensions["intake"],
         batch_size=batch_size,
+        preparers=preparers,
+        settings=context.settings,
     )
     with intake_app.extensions["turvaverkko"].engine.connect() as connection:
         queued = (
@@ -49,9 +52,12 @@ def run_worker(intake_app: Flask, batch_size: int = 1000) -> ImportWorker:
             .scalars()
             .all()
         )
-    for job_id in queued:
-        job = _job(intake_app, job_id)
-        worker.process(job)
+    try:
+        for job_id in queued:
+            job = _job(intake_app, job_id)
+            worker.process(job)
+    finally:
+        worker.close()
     return worker
 
 
@@ -123,8 +129,18 @@ def test_a_finnish_excel_csv_is_imported_with_progress_and_an_error_report_witho
     assert attendance == ["attended", "cancelled"]
 
 
+@pytest.mark.parametrize(
+    ("preparers", "batch_size"),
+    [(0, 1000), (2, 7)],
+    ids=["in-process", "two-preparer-processes-small-batches"],
+)
 def test_ndjson_is_imported_and_a_replay_of_the_same_file_only_finds_duplicates(
-    intake_app: Flask, intake_client: FlaskClient, settings: Settings
+    intake_app: Flask,
+    intake_client: FlaskClient,
+    settings: Settings,
+    engines: dict[str, Engine],
+    preparers: int,
+    batch_size: int,
 ) -> None:
     body = "\n".join(json.dumps(participation(i)) for i in range(30)) + "\n\n{broken\n"
     ids = []
@@ -136,12 +152,49 @@ def test_ndjson_is_imported_and_a_replay_of_the_same_file_only_finds_duplicates(
         )
         assert r.status_code == 202
         ids.append(r.get_json()["id"])
-        run_worker(intake_app)
+        run_worker(intake_app, batch_size=batch_size, preparers=preparers)
     first, second = (
         intake_client.get(f"/v1/imports/{i}", headers=headers(settings)).get_json() for i in ids
     )
     assert (first["accepted"], first["rejected"]) == (30, 1)
     assert (second["accepted"], second["duplicates"], second["rejected"]) == (0, 30, 1)
+    with engines["intake"].connect() as connection:
+        checkpoints = connection.execute(sa.text("SELECT checkpoint_row FROM import_job")).scalars()
+        sources = connection.execute(
+            sa.text("SELECT source_id FROM intake_event ORDER BY source_id")
+        ).scalars()
+        assert set(checkpoints) == {32}  # the last line read, wherever the batches were prepared
+        assert list(sources) == sorted(participation(i)["source_id"] for i in range(30))
+    report = intake_client.get(f"/v1/imports/{ids[0]}/errors", headers=headers(settings))
+    assert [line.split(",")[0] for line in report.get_data(as_text=True).splitlines()[1:]] == ["32"]
+
+
+def test_a_batch_never_commits_past_a_checkpoint_it_did_not_start_from(
+    intake_app: Flask, intake_client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+) -> None:
+    """Another worker (one that took the job over) has moved the checkpoint: this worker's
+    batch is refused whole, so no row is counted twice and none is skipped."""
+    body = "\n".join(json.dumps(participation(i)) for i in range(30))
+    job_id = intake_client.post(
+        "/v1/imports?kind=participation",
+        data=body,
+        headers=headers(settings, content_type="application/x-ndjson"),
+    ).get_json()["id"]
+    stale = _job(intake_app, job_id)  # as claimed: checkpoint 0
+    context = intake_app.extensions["turvaverkko"]
+    with context.engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE import_job SET checkpoint_row = 10, rows_read = 10 WHERE id = :id"),
+            {"id": job_id},
+        )
+    worker = ImportWorker(context.engine, intake_app.extensions["intake"], batch_size=10)
+    with pytest.raises(CheckpointMoved):
+        worker.process(stale)
+    worker.close()
+    with engines["intake"].connect() as connection:
+        rows_read = connection.execute(sa.text("SELECT rows_read FROM import_job")).scalar()
+        stored = connection.execute(sa.text("SELECT count(*) FROM intake_event")).scalar()
+    assert (rows_read, stored) == (10, 0)
 
 
 def test_a_worker_stopped_mid_file_leaves_a_checkpoint_and_the_next_one_resumes_after_it(

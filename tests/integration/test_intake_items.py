@@ -408,3 +408,45 @@ def test_during_a_key_rotation_events_also_carry_the_earlier_pseudonym(
     assert second.data["pseudonym"] != first.data["pseudonym"]
     assert second.data["earlier_pseudonyms"] == {"dev": first.data["pseudonym"]}
     assert "earlier_pseudonyms" not in first.data
+
+
+def test_duplicate_and_profile_lookups_stay_index_lookups_on_a_large_table_with_stale_statistics(
+    engines: dict[str, Engine],
+) -> None:
+    """A bulk load leaves the statistics stale; the lookups must not then hash the whole table
+    (which costs a file import time in proportion to everything ever stored)."""
+    from services.intake.store.intake import _CLIENTS, _EVENT_IDS
+
+    engine = engines["intake"]
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO intake_event (id, kind, source_system, source_id, pilot_id, key_id, "
+                "pseudonym, data) SELECT gen_random_uuid()::text, 'participation', 'bulk', "
+                "'row-' || g, 'pilot-a', 'dev', md5(g::text), '{}' "
+                "FROM generate_series(1, 50000) g"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO client (key_id, pseudonym, gender) SELECT 'dev', md5(g::text), "
+                "'unknown' FROM generate_series(1, 50000) g"
+            )
+        )
+        driver = connection.connection.driver_connection
+        events = driver.execute(
+            "EXPLAIN " + _EVENT_IDS,
+            {
+                "systems": ["bulk"] * 500,
+                "ids": [f"new-{i}" for i in range(500)],
+                "kind": "participation",
+            },
+        ).fetchall()
+        clients = driver.execute(
+            "EXPLAIN " + _CLIENTS,
+            {"key_ids": ["dev"] * 500, "pseudonyms": [f"p{i}" for i in range(500)]},
+        ).fetchall()
+    for plan in (events, clients):
+        text = "\n".join(line for (line,) in plan)
+        assert text.startswith("Nested Loop") and "Index Scan" in text, text
+        assert "Hash" not in text and "Seq Scan" not in text, text

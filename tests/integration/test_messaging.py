@@ -18,6 +18,7 @@ from shared.config import Settings
 from shared.db import UnitOfWork, make_session_factory
 from shared.messaging import topology
 from shared.messaging.consumer import Consumer, ConsumerSpec, Outcome
+from shared.messaging.envelope import BATCH_CONTENT_TYPE, Envelope, batch_body, parse_batch
 from shared.messaging.events import EventType
 from shared.messaging.outbox import OutboxRelay, pending_count
 from shared.observability import reset_request_id, set_request_id
@@ -80,6 +81,29 @@ def queue_depth(settings: Settings, queue: str) -> int:
     connection = pika.BlockingConnection(topology.connection_parameters(settings))
     try:
         return connection.channel().queue_declare(queue, passive=True).method.message_count
+    finally:
+        connection.close()
+
+
+def one_per_message(settings: Settings) -> Settings:
+    """Every event in a message of its own (no CloudEvents batches)."""
+    return dataclasses.replace(settings, relay_events_per_message=1)
+
+
+def drain_event_ids(settings: Settings, queue: str) -> list[str]:
+    """Take every message off a queue; the ids of the events they carry, batched or not."""
+    connection = pika.BlockingConnection(topology.connection_parameters(settings))
+    channel = connection.channel()
+    ids: list[str] = []
+    try:
+        while True:
+            method, properties, body = channel.basic_get(queue, auto_ack=True)
+            if method is None:
+                return ids
+            if properties.content_type == BATCH_CONTENT_TYPE:
+                ids += [e.id for e in parse_batch(body)]  # type: ignore[union-attr]
+            else:
+                ids.append(Envelope.from_json_bytes(body).id)
     finally:
         connection.close()
 
@@ -156,12 +180,12 @@ def test_relay_dying_after_publish_before_marking_sent_resends_and_effect_stays_
     new_probe: Callable[..., ConsumerSpec],
 ) -> None:
     spec = new_probe()
-    ids = write_events(intake, (probe_event(i) for i in range(20)))
+    ids = write_events(intake, (probe_event(i) for i in range(20)))  # one batched message
 
     crashed = run_process(settings, "relay", "intake", "--crash-after-confirm")
     assert crashed.returncode == CRASH_EXIT, crashed.stdout + crashed.stderr
     assert pending_count(intake) == 20, "confirmed but unmarked rows must stay in the outbox"
-    assert queue_depth(settings, spec.queue.name) == 20, "the dead relay did publish them"
+    assert queue_depth(settings, spec.queue.name) == 1, "the dead relay did publish them"
 
     with running(make_consumer(settings, notifications, spec)) as consumer:
         wait_until(lambda: len(effects(notifications, spec.name)) == 20, 30, "first effects")
@@ -180,7 +204,7 @@ def test_consumer_dying_before_ack_gets_the_message_again_without_a_second_effec
 ) -> None:
     spec = new_probe()
     ids = write_events(intake, (probe_event(i) for i in range(10)))
-    with running(OutboxRelay(settings, intake, "intake")):
+    with running(OutboxRelay(one_per_message(settings), intake, "intake")):
         wait_until(lambda: pending_count(intake) == 0, 30, "publishing")
 
     crashed = run_process(settings, "consumer", spec.name, "--crash-before-ack")
@@ -236,7 +260,7 @@ def test_message_whose_handler_always_fails_is_dead_lettered_while_others_go_on(
     good = write_events(intake, (probe_event(i) for i in range(1, 21)))
 
     with (
-        running(OutboxRelay(settings, intake, "intake")),
+        running(OutboxRelay(one_per_message(settings), intake, "intake")),
         running(make_consumer(settings, notifications, spec)) as consumer,
     ):
         wait_until(lambda: queue_depth(settings, spec.queue.dead_letter_queue) == 1, 60, "DLQ")
@@ -278,7 +302,8 @@ def test_full_queue_refuses_publishes_and_the_rows_wait_in_the_outbox_until_ther
     notifications: Engine,
     new_probe: Callable[..., ConsumerSpec],
 ) -> None:
-    small = dataclasses.replace(settings, queue_max_length=100)
+    # The queue's limit counts messages: one event each here, so 2,000 events overflow it.
+    small = dataclasses.replace(one_per_message(settings), queue_max_length=100)
     spec = new_probe(small)
     total = 2000
     ids = write_events(intake, (probe_event(i) for i in range(total)))
@@ -315,7 +340,8 @@ def test_two_relays_running_at_once_publish_each_row_once(
         ):
             wait_until(lambda: pending_count(intake) == 0, 60, "both relays to drain")
         assert first.sent_total + second.sent_total == 2000
-        assert queue_depth(settings, counting_queue) == 2000
+        published = drain_event_ids(settings, counting_queue)
+        assert len(published) == 2000 and len(set(published)) == 2000
     finally:
         channel.queue_delete(counting_queue)
         connection.close()
@@ -405,3 +431,93 @@ def test_processed_event_record_is_per_consumer(
     assert sorted(records) == sorted(
         [f"notifications.{first.name}", f"notifications.{second.name}"]
     )
+
+
+def test_relay_packs_events_of_a_type_into_cloudevents_batches_and_a_lone_event_goes_alone(
+    settings: Settings, intake: Engine
+) -> None:
+    queue = f"tvtest.batches.{threading.get_ident()}"
+    connection = pika.BlockingConnection(topology.connection_parameters(settings))
+    channel = connection.channel()
+    topology.declare_events_exchange(channel, settings)
+    channel.queue_declare(queue, arguments={"x-queue-type": "quorum"}, durable=True)
+    channel.queue_bind(queue, settings.events_exchange, EventType.PLATFORM_PROBE)
+    try:
+        ids = write_events(intake, (probe_event(i) for i in range(250)))
+        with running(
+            OutboxRelay(
+                dataclasses.replace(settings, relay_events_per_message=100), intake, "intake"
+            )
+        ):
+            wait_until(lambda: pending_count(intake) == 0, 30, "publishing")
+        messages = []
+        while (got := channel.basic_get(queue, auto_ack=True))[0] is not None:
+            messages.append(got)
+        assert [p.content_type for _, p, _ in messages] == [BATCH_CONTENT_TYPE] * 3
+        batches = [parse_batch(body) for _, _, body in messages]
+        assert [len(b) for b in batches] == [100, 100, 50]
+        assert [e.id for b in batches for e in b] == ids  # type: ignore[union-attr]
+
+        [alone] = write_events(intake, [probe_event(0)])
+        with running(OutboxRelay(settings, intake, "intake")):
+            wait_until(lambda: pending_count(intake) == 0, 30, "publishing")
+        _method, properties, body = channel.basic_get(queue, auto_ack=True)
+        assert properties.content_type == "application/cloudevents+json"
+        assert properties.message_id == alone == Envelope.from_json_bytes(body).id
+    finally:
+        channel.queue_delete(queue)
+        connection.close()
+
+
+def test_batch_with_one_failing_event_applies_the_others_once_and_dead_letters_after_the_limit(
+    settings: Settings,
+    intake: Engine,
+    notifications: Engine,
+    new_probe: Callable[..., ConsumerSpec],
+) -> None:
+    spec = new_probe()
+    events = [probe_event(i, poison=(i == 7)) for i in range(30)]
+    write_events(intake, events)
+    good = [e.id for e in events if not e.data.get("poison")]
+
+    with (
+        running(OutboxRelay(settings, intake, "intake")),
+        running(make_consumer(settings, notifications, spec)) as consumer,
+    ):
+        wait_until(lambda: queue_depth(settings, spec.queue.dead_letter_queue) == 1, 60, "DLQ")
+
+    # Every redelivery found the good events recorded: each had its effect exactly once.
+    assert effects(notifications, spec.name) == dict.fromkeys(good, 1)
+    assert consumer.outcomes[Outcome.RETRY] == settings.delivery_limit + 1
+    assert consumer.outcomes["duplicate"] == 29 * settings.delivery_limit
+    dead = drain_event_ids(settings, spec.queue.dead_letter_queue)
+    assert sorted(dead) == sorted(e.id for e in events), "the whole batch, to inspect and replay"
+
+
+def test_batch_holding_an_invalid_event_applies_the_valid_ones_and_is_dead_lettered_at_once(
+    settings: Settings, notifications: Engine, new_probe: Callable[..., ConsumerSpec]
+) -> None:
+    spec = new_probe()
+    valid = [probe_event(i) for i in range(3)]
+    body = batch_body(
+        [
+            valid[0].to_json_bytes(),
+            b'{"id": "broken"}',
+            valid[1].to_json_bytes(),
+            b"[]",
+            valid[2].to_json_bytes(),
+        ]
+    )
+    connection = pika.BlockingConnection(topology.connection_parameters(settings))
+    channel = connection.channel()
+    channel.confirm_delivery()
+    batch = pika.BasicProperties(content_type=BATCH_CONTENT_TYPE, delivery_mode=2)
+    channel.basic_publish(settings.events_exchange, EventType.PLATFORM_PROBE, body, batch)
+    channel.basic_publish(settings.events_exchange, EventType.PLATFORM_PROBE, b'{"a": 1}', batch)
+    connection.close()
+
+    with running(make_consumer(settings, notifications, spec)) as consumer:
+        wait_until(lambda: queue_depth(settings, spec.queue.dead_letter_queue) == 2, 30, "DLQ")
+    assert effects(notifications, spec.name) == {e.id: 1 for e in valid}
+    assert consumer.outcomes[Outcome.DEAD_LETTER] == 2
+    assert consumer.outcomes[Outcome.RETRY] == 0

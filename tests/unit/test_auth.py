@@ -100,3 +100,37 @@ def test_production_verifies_rs256_against_the_jwks(identity_provider) -> None:
         with pytest.raises(InvalidToken):
             verifier.verify(bad)
             pytest.fail(f"accepted a token with {why}")
+
+
+def test_a_verified_token_is_remembered_until_the_cache_or_the_token_runs_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = Settings.from_env({})
+    verifier = TokenVerifier(settings)
+    token = mint_dev_token(settings, "pilot_worker", subject="worker-1", ttl_seconds=600)
+    short = mint_dev_token(settings, "pilot_worker", subject="worker-2", ttl_seconds=5)
+    decoded: list[str] = []
+    real_decode = jwt.decode
+
+    def counting_decode(*args: object, **kwargs: object) -> object:
+        decoded.append("once")
+        return real_decode(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(jwt, "decode", counting_decode)
+    assert verifier.verify(token).subject == "worker-1"
+    assert verifier.verify(token).subject == "worker-1"
+    assert len(decoded) == 1, "the second call was answered from the cache"
+
+    later = time.time() + TokenVerifier.CACHE_SECONDS + 1
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert verifier.verify(token).subject == "worker-1"
+    assert len(decoded) == 2, "past the cache time the signature is checked again"
+
+    expires = real_decode(short, options={"verify_signature": False})["exp"]
+    monkeypatch.setattr(time, "time", lambda: expires - 2)
+    verifier.verify(short)
+    verifier.verify(short)
+    assert len(decoded) == 3
+    monkeypatch.setattr(time, "time", lambda: expires + 1)
+    verifier.verify(short)  # still within the verifier's leeway, but not served from the cache
+    assert len(decoded) == 4, "a token is never remembered past its own expiry"

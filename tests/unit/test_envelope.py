@@ -76,3 +76,23 @@ def test_catalogue_types_are_valid_routing_keys() -> None:
         assert event_type.value == event_type.value.lower()
         assert "*" not in event_type.value and "#" not in event_type.value
         assert len(event_type.value.split(".")) == 2
+
+
+def test_event_ids_are_random_uuids_and_a_forked_child_draws_its_own() -> None:
+    import os
+    import uuid
+
+    from shared.messaging.envelope import new_event_id
+
+    ids = {new_event_id() for _ in range(10_000)}
+    assert len(ids) == 10_000
+    assert {uuid.UUID(i).version for i in ids} == {4}
+    new_event_id()  # the parent now holds unread randomness
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        os.write(write, new_event_id().encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    from_child = os.read(read, 100).decode()
+    assert from_child != new_event_id()

@@ -16,6 +16,8 @@ from sqlalchemy.dialects.postgresql import insert
 from werkzeug.exceptions import BadRequest, Conflict, NotFound
 
 from services.intake.api.schemas import BatchResultSchema, EventStateSchema
+from services.intake.domain.validation import validate_item
+from services.intake.store.group_commit import GroupCommit
 from services.intake.store.intake import Intake, ItemResult
 from services.intake.store.tables import idempotent_request, intake_event
 from shared.auth import Principal, current_principal, require_roles
@@ -109,6 +111,11 @@ def _submit(kind: str) -> Response:
     except _Unprocessable as exc:
         return problem(422, exc.detail, errors=[{"pointer": "#", "detail": exc.detail}])
     key = request.headers.get("Idempotency-Key")
+    if key is None and single:
+        # One item: stored together with other requests arriving meanwhile (see group_commit).
+        group_commit: GroupCommit = current_app.extensions["intake.group_commit"]
+        result = group_commit.submit(kind, validate_item(kind, items[0]), principal)
+        return _render(*_response([result], single))
     if key is None:
         return _render(*_response(intake().submit(kind, items, principal), single))
     if not _IDEMPOTENCY_KEY.match(key):

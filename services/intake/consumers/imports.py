@@ -1,22 +1,39 @@
 """The import worker: takes queued import jobs and feeds their rows, in batches, through the same
 intake path as the HTTP endpoints. Each batch's items, rejected rows, counts and checkpoint commit
-in one transaction, so a worker that dies resumes exactly after the last committed batch."""
+in one transaction, so a worker that dies resumes exactly after the last committed batch.
+
+The work is a pipeline, so that the cores and the database are busy at once:
+
+1. this process reads and parses rows and hands each batch to a pool of ``preparers`` processes,
+   which validate it (marshmallow is pure Python, the largest cost per row) and prepare it —
+   reference checks, pseudonyms, events — reading the database but not writing;
+2. one writer thread stores the prepared batches, one transaction each, strictly in file order.
+   Each transaction moves the checkpoint only from where the previous one left it, so a batch can
+   never commit past one that failed (nor past another worker's).
+"""
 
 from __future__ import annotations
 
 import io
 import logging
+import multiprocessing
 import threading
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from services.intake.domain.files import FileFormatError, RowError, read_items
+from services.intake.domain.pseudonym import Pseudonymiser
+from services.intake.domain.validation import validate_items
 from services.intake.store import imports
-from services.intake.store.intake import Intake, ItemResult
+from services.intake.store.intake import Intake, ItemResult, Prepared
 from services.intake.store.tables import import_error, import_job
-from shared.db import UnitOfWork
+from shared.auth import Principal
+from shared.config import Settings
+from shared.db import UnitOfWork, make_engine, make_session_factory
 from shared.messaging.envelope import Envelope
 from shared.messaging.events import EventType
 
@@ -29,22 +46,66 @@ class ImportWorker:
     kind = "imports"
 
     def __init__(
-        self, engine: Engine, intake: Intake, *, batch_size: int = 1000, poll_interval: float = 0.5
+        self,
+        engine: Engine,
+        intake: Intake,
+        *,
+        batch_size: int = 2000,
+        poll_interval: float = 0.5,
+        preparers: int = 0,
+        settings: Settings | None = None,
     ) -> None:
+        """``preparers``: processes that validate and prepare batches ahead (they need
+        ``settings`` to reach the database); 0 does it all in this process."""
+        if preparers and settings is None:
+            raise ValueError("preparer processes need the settings")
         self.engine = engine
         self.intake = intake
         self.batch_size = batch_size
         self.poll_interval = poll_interval
+        self.preparers = preparers
+        self.settings = settings
         self.name = "intake.imports"
         self._stopping = threading.Event()
+        self._pool: ProcessPoolExecutor | None = None
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="intake.imports.writer")
         self.ready = threading.Event()
 
     def stop(self) -> None:
         self._stopping.set()
 
+    def close(self) -> None:
+        self._writer.shutdown(wait=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _prepare_ahead(self, run: _Run, batch: list[tuple[int, Any]]) -> Future[Prepared]:
+        items = [value for _, value in batch if not isinstance(value, RowError)]
+        job = run.job
+        if self.preparers == 0:
+            done: Future[Prepared] = Future()
+            done.set_result(_prepare(self.intake, job.kind, items, run.principal, job.id))
+            return done
+        if self._pool is None:
+            # spawn, not fork: a forked child would share this process's database connections.
+            self._pool = ProcessPoolExecutor(
+                self.preparers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_preparer,
+                initargs=(self.settings,),
+            )
+        return self._pool.submit(_prepare_in_preparer, job.kind, items, run.principal, job.id)
+
     def run(self) -> None:
-        log.info("import worker starting")
+        log.info("import worker starting (%d preparer processes)", self.preparers)
         self.ready.set()
+        try:
+            self._run()
+        finally:
+            self.close()
+
+    def _run(self) -> None:
         while not self._stopping.is_set():
             try:
                 job = imports.claim(self.engine)
@@ -65,30 +126,73 @@ class ImportWorker:
 
     def process(self, job: Any) -> None:
         log.info("importing %s (%s, %s)", job.id, job.kind, job.format)
-        principal = imports.principal_of(job)
+        run = _Run(job, imports.principal_of(job), job.checkpoint_row)
         stream = io.BufferedReader(imports.ChunkReader(self.engine, job.id), 1 << 20)
         batch: list[tuple[int, Any]] = []
+        # Batches read and being validated, oldest first; each is prepared and written in turn.
+        ahead: deque[tuple[list[tuple[int, Any]], Future[Prepared]]] = deque()
         try:
             for row, value in read_items(stream, job.kind, job.format):
                 if row <= job.checkpoint_row:
                     continue  # done by a worker before this one
                 batch.append((row, value))
                 if len(batch) >= self.batch_size:
-                    self._commit(job, principal, batch)
+                    ahead.append((batch, self._prepare_ahead(run, batch)))
                     batch = []
+                    while len(ahead) > 2 * self.preparers:
+                        self._hand_over(run, *ahead.popleft())
                     if self._stopping.is_set():
+                        while ahead:
+                            self._hand_over(run, *ahead.popleft())
+                        run.wait_written(0)
                         self._requeue(job.id)
                         return
-            self._commit(job, principal, batch, finish=True)
+            ahead.append((batch, self._prepare_ahead(run, batch)))
+            while ahead:
+                done, preparing = ahead.popleft()
+                self._hand_over(run, done, preparing, finish=not ahead)
+            run.wait_written(0)
         except FileFormatError as exc:
+            for _, preparing in ahead:
+                preparing.cancel()
+            run.wait_written(0)
             self._fail(job, str(exc))
+        finally:
+            run.abandon()
         log.info("import %s done", job.id)
 
-    def _commit(
-        self, job: Any, principal: Any, batch: list[tuple[int, Any]], finish: bool = False
+    def _hand_over(
+        self,
+        run: _Run,
+        batch: list[tuple[int, Any]],
+        preparing: Future[Prepared],
+        finish: bool = False,
     ) -> None:
+        """Queue a prepared batch for the writer (at most one waits)."""
         items = [(row, value) for row, value in batch if not isinstance(value, RowError)]
         unreadable = [value for _, value in batch if isinstance(value, RowError)]
+        prepared = preparing.result()
+        previous, run.checkpoint = run.checkpoint, batch[-1][0] if batch else run.checkpoint
+        run.wait_written(1)
+        run.writing.append(
+            self._writer.submit(
+                self._write, run, batch, items, unreadable, prepared, previous, finish
+            )
+        )
+
+    def _write(
+        self,
+        run: _Run,
+        batch: list[tuple[int, Any]],
+        items: list[tuple[int, Any]],
+        unreadable: list[RowError],
+        prepared: Prepared,
+        previous_checkpoint: int,
+        finish: bool,
+    ) -> None:
+        """On the writer thread: the batch's events, rejected rows, counts and checkpoint, in one
+        transaction."""
+        job = run.job
 
         def record(uow: UnitOfWork, results: list[ItemResult]) -> None:
             errors = [
@@ -123,16 +227,27 @@ class ImportWorker:
                 values |= {"status": "finished", "finished_at": sa.func.now()}
             updated = uow.session.execute(
                 import_job.update()
-                .where(import_job.c.id == job.id)
+                .where(
+                    import_job.c.id == job.id, import_job.c.checkpoint_row == previous_checkpoint
+                )
                 .values(**values)
                 .returning(import_job)
-            ).one()
+            ).first()
+            if updated is None:
+                raise CheckpointMoved(
+                    f"import {job.id}: the checkpoint is no longer at row {previous_checkpoint}"
+                )
             if finish:
                 uow.publish(_job_event(EventType.IMPORT_FINISHED, updated))
 
-        self.intake.submit(
-            job.kind, [value for _, value in items], principal, import_id=job.id, extra=record
-        )
+        if run.failed:
+            raise RuntimeError(f"import {job.id}: an earlier batch failed; this one is not written")
+        try:
+            with self.intake.unit_of_work() as uow:
+                self.intake.write(uow, prepared, extra=record)
+        except BaseException:
+            run.failed = True
+            raise
 
     def _fail(self, job: Any, failure: str) -> None:
         log.warning("import %s failed: %s", job.id, failure)
@@ -153,6 +268,34 @@ class ImportWorker:
             )
 
 
+class CheckpointMoved(RuntimeError):
+    """A batch would not continue from the job's checkpoint: an earlier batch failed, or another
+    worker has taken the job over. Nothing of the batch is stored."""
+
+
+class _Run:
+    """One job being processed: where its checkpoint will be, and the writes in flight."""
+
+    def __init__(self, job: Any, principal: Any, checkpoint: int) -> None:
+        self.job, self.principal, self.checkpoint = job, principal, checkpoint
+        self.writing: deque[Future[None]] = deque()
+        self.failed = False  # a write failed: the writes queued after it write nothing
+
+    def wait_written(self, at_most: int) -> None:
+        """Wait until at most ``at_most`` writes are in flight; a failed write raises here."""
+        while len(self.writing) > at_most:
+            self.writing.popleft().result()
+
+    def abandon(self) -> None:
+        """After a failure: let the queued writes end (they refuse to move the checkpoint)."""
+        for write in self.writing:
+            write.cancel()
+        for write in self.writing:
+            if not write.cancelled():
+                write.exception()
+        self.writing.clear()
+
+
 def _job_event(event_type: str, job: Any) -> Envelope:
     """What notifications needs to tell the uploader: counts, never rows."""
     data = {
@@ -171,11 +314,43 @@ def _job_event(event_type: str, job: Any) -> Envelope:
     return Envelope.new(event_type, "/turvaverkko/intake", data, subject=f"import/{job.id}")
 
 
-def build_import_worker(settings: Any, engine: Engine) -> ImportWorker:
-    """The worker as ``turvaverkko worker intake imports`` runs it."""
-    from services.intake.domain.pseudonym import Pseudonymiser
-    from shared.db import make_session_factory
+def _prepare(
+    intake: Intake, kind: str, items: list[Any], principal: Principal, import_id: str
+) -> Prepared:
+    validated = validate_items(kind, items)
+    with intake.unit_of_work() as uow:  # reads only; rolled back at the end
+        return intake.prepare(uow.session, kind, validated, principal, import_id)
 
+
+#: In a preparer process: its own Intake, with its own database connection.
+_preparer_intake: Intake | None = None
+
+
+def _start_preparer(settings: Settings) -> None:
+    global _preparer_intake
+    _preparer_intake = make_intake(
+        settings, make_engine(settings.database_url("intake"), pool_size=1)
+    )
+
+
+def _prepare_in_preparer(
+    kind: str, items: list[Any], principal: Principal, import_id: str
+) -> Prepared:
+    assert _preparer_intake is not None, "the pool's initializer did not run"
+    return _prepare(_preparer_intake, kind, items, principal, import_id)
+
+
+def make_intake(settings: Settings, engine: Engine) -> Intake:
     sessions = make_session_factory(engine)
     pseudonymiser = Pseudonymiser.from_setting(settings.pseudonym_keys, settings.pseudonym_key_id)
-    return ImportWorker(engine, Intake(pseudonymiser, lambda: UnitOfWork(sessions)))
+    return Intake(pseudonymiser, lambda: UnitOfWork(sessions))
+
+
+def build_import_worker(settings: Settings, engine: Engine) -> ImportWorker:
+    """The worker as ``turvaverkko worker intake imports`` runs it."""
+    return ImportWorker(
+        engine,
+        make_intake(settings, engine),
+        preparers=settings.import_preparers,
+        settings=settings,
+    )

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from services.intake.domain.age import age_band, age_on
-from services.intake.domain.hetu import IdentityCode, parse_identity_code
+from services.intake.domain.hetu import IdentityCode
 from services.intake.domain.pseudonym import Pseudonym, Pseudonymiser
 from shared.messaging.events import EventType
 
@@ -40,9 +40,9 @@ def pseudonym_of(
     item: dict[str, Any], pseudonymiser: Pseudonymiser, key_id: str | None = None
 ) -> Pseudonym:
     """The keyed pseudonym of the item's client; the identifier itself goes no further."""
-    code = item.get("personal_identity_code")
+    code: IdentityCode | None = item.get("personal_identity_code")
     if code is not None:
-        return pseudonymiser.of_identity_code(parse_identity_code(code), key_id)
+        return pseudonymiser.of_identity_code(code, key_id)
     return pseudonymiser.of_regional_client(item["client_system"], item["client_id"], key_id)
 
 
@@ -58,10 +58,9 @@ def referral_profile(item: dict[str, Any]) -> ClientProfile:
     """The client's profile as a referral states it."""
     birth: date | None = None
     year = month = None
-    code = item.get("personal_identity_code")
+    code: IdentityCode | None = item.get("personal_identity_code")
     if code is not None:
-        identity: IdentityCode = parse_identity_code(code)
-        birth = identity.birth_date
+        birth = code.birth_date
     elif item.get("birth_date") is not None:
         birth = item["birth_date"]
     elif item.get("birth_year_month"):
@@ -76,13 +75,10 @@ def referral_profile(item: dict[str, Any]) -> ClientProfile:
 def identifier_kind(item: dict[str, Any]) -> dict[str, Any]:
     """How the client was identified. A temporary identity code (900–999) is flagged: the same
     young person will later have a permanent code, and so another pseudonym."""
-    code = item.get("personal_identity_code")
+    code: IdentityCode | None = item.get("personal_identity_code")
     if code is None:
         return {"identified_by": "regional_client_id", "temporary_identity": False}
-    return {
-        "identified_by": "identity_code",
-        "temporary_identity": parse_identity_code(code).temporary,
-    }
+    return {"identified_by": "identity_code", "temporary_identity": code.temporary}
 
 
 def event_data(

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from services.intake.domain import vocabulary as v
-from services.intake.domain.hetu import InvalidIdentityCode, parse_identity_code
+from services.intake.domain.hetu import IdentityCode, InvalidIdentityCode, parse_identity_code
 from shared.reference.regions import region_codes
 
 EARLIEST = date(1900, 1, 1)
@@ -32,11 +32,16 @@ def _past_date(value: date) -> None:
         raise ValidationError("Must not be in the future.")
 
 
-def _identity_code(value: str) -> None:
-    try:
-        parse_identity_code(value)
-    except InvalidIdentityCode as exc:
-        raise ValidationError(f"Not a valid personal identity code: {exc}.") from None
+class IdentityCodeField(fields.String):
+    """A henkilötunnus, loaded as a validated ``IdentityCode``: parsed once, and what travels on
+    from here hides the code in its ``repr``."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> IdentityCode:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return parse_identity_code(text)
+        except InvalidIdentityCode as exc:
+            raise ValidationError(f"Not a valid personal identity code: {exc}.") from None
 
 
 class LocalDateTime(fields.DateTime):
@@ -77,9 +82,8 @@ class ItemSchema(Schema):
         },
     )
     pilot_id = fields.String(required=True, validate=_TEXT_ID)
-    personal_identity_code = fields.String(
+    personal_identity_code = IdentityCodeField(
         load_only=True,
-        validate=_identity_code,
         metadata={"description": "Henkilötunnus; replaced by a keyed pseudonym, never stored."},
     )
     client_system = fields.String(load_only=True, validate=_TEXT_ID)
