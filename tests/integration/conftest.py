@@ -13,6 +13,8 @@ from sqlalchemy.engine import Engine
 
 from services.intake.app import create_app
 from services.intake.store.tables import metadata
+from services.pilots.app import create_app as create_pilots_app
+from services.pilots.store.tables import metadata as pilots_metadata
 from shared.config import Settings
 from shared.messaging.schema import platform_metadata
 from tests.support.intake_data import seed_reference_data
@@ -34,3 +36,25 @@ def intake_app(settings: Settings, engines: dict[str, Engine]) -> Iterator[Flask
 @pytest.fixture
 def intake_client(intake_app: Flask) -> FlaskClient:
     return intake_app.test_client()
+
+
+#: The pilots tables each test starts with empty (regions are reference data from a migration).
+PILOTS_TABLES = tuple(
+    sorted(
+        {*pilots_metadata.tables, *platform_metadata.tables} - {"region"},
+    )
+)
+
+
+@pytest.fixture
+def pilots_app(settings: Settings, engines: dict[str, Engine]) -> Iterator[Flask]:
+    with engines["pilots"].begin() as connection:
+        connection.execute(sa.text(f"TRUNCATE {', '.join(PILOTS_TABLES)}"))
+    app = create_pilots_app(settings)
+    yield app
+    app.extensions["turvaverkko"].engine.dispose()
+
+
+@pytest.fixture
+def pilots_client(pilots_app: Flask) -> FlaskClient:
+    return pilots_app.test_client()

@@ -20,10 +20,10 @@ from marshmallow import Schema, fields, validate
 from services.intake.app import create_app as create_intake
 from services.notifications.app import create_app as create_notifications
 from services.pilots.app import create_app as create_pilots
-from shared.auth import mint_dev_token, require_roles
+from shared.auth import require_roles
 from shared.config import Settings
-from shared.http import PROBLEM_JSON
 from shared.service import create_service_app
+from tests.support.api import assert_problem, bearer
 
 pytestmark = pytest.mark.integration
 
@@ -116,20 +116,6 @@ def app(settings: Settings, built: Callable[[Flask], Flask]) -> Flask:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
-
-
-def bearer(settings: Settings, role: str = "pilot_worker", **kw: Any) -> dict[str, str]:
-    return {"Authorization": f"Bearer {mint_dev_token(settings, role, **kw)}"}
-
-
-def assert_problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == PROBLEM_JSON
-    body = response.get_json(force=True)
-    assert body["status"] == status
-    assert body["type"].startswith("https://") and body["title"]
-    assert body["request_id"] == response.headers["X-Request-Id"]
-    return body
 
 
 def test_malformed_json_is_400(client: FlaskClient, settings: Settings) -> None:

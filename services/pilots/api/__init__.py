@@ -2,4 +2,6 @@
 
 from flask_smorest import Blueprint
 
-BLUEPRINTS: list[Blueprint] = []
+from services.pilots.api import activities, pilots, reference
+
+BLUEPRINTS: list[Blueprint] = [reference.blp, pilots.blp, activities.blp]
