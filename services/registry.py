@@ -10,6 +10,7 @@ from services.intake.consumers import CONSUMERS as INTAKE_CONSUMERS
 from services.intake.consumers.imports import build_import_worker
 from services.notifications.consumers import CONSUMERS as NOTIFICATIONS_CONSUMERS
 from services.pilots.consumers import CONSUMERS as PILOTS_CONSUMERS
+from services.pilots.consumers.scheduler import build_scheduler
 from shared.messaging.consumer import ConsumerSpec
 
 
@@ -37,7 +38,12 @@ SERVICES: dict[str, ServiceDefinition] = {
         consumers=INTAKE_CONSUMERS,
         workers={"imports": build_import_worker},
     ),
-    "pilots": ServiceDefinition("pilots", publishes=True, consumers=PILOTS_CONSUMERS),
+    "pilots": ServiceDefinition(
+        "pilots",
+        publishes=True,
+        consumers=PILOTS_CONSUMERS,
+        workers={"scheduler": build_scheduler},
+    ),
     "notifications": ServiceDefinition(
         "notifications", publishes=True, consumers=NOTIFICATIONS_CONSUMERS
     ),

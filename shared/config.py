@@ -87,6 +87,8 @@ class Settings:
     max_items_per_request: int = 1000
     #: The largest file one import may upload (the whole API otherwise stops at max_body_bytes).
     import_max_bytes: int = 2 * 1024**3
+    #: Seconds between the pilots service's scheduled checks (tasks due and overdue, idle cases).
+    scheduler_interval: float = 60.0
     #: Processes that validate and prepare an import's rows in parallel (0: in the import worker).
     import_preparers: int = 2
     # HTTP

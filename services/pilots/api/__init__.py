@@ -2,6 +2,6 @@
 
 from flask_smorest import Blueprint
 
-from services.pilots.api import activities, pilots, reference
+from services.pilots.api import activities, cases, pilots, reference
 
-BLUEPRINTS: list[Blueprint] = [reference.blp, pilots.blp, activities.blp]
+BLUEPRINTS: list[Blueprint] = [reference.blp, pilots.blp, activities.blp, cases.blp]

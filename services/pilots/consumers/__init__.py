@@ -1,5 +1,21 @@
-"""The events the pilots service consumes: one `ConsumerSpec` per queue."""
+"""The events the pilots service consumes: one `ConsumerSpec` per queue.
 
+``case-events`` builds case timelines from what intake publishes: a referral opens a case, a
+participation or an outcome lands on the young person's timeline (and may move the case).
+"""
+
+from services.pilots.store.cases import on_outcome, on_participation, on_referral
 from shared.messaging.consumer import ConsumerSpec
+from shared.messaging.events import EventType
 
-CONSUMERS: tuple[ConsumerSpec, ...] = ()
+CASE_EVENTS = ConsumerSpec(
+    "pilots",
+    "case-events",
+    {
+        EventType.REFERRAL_RECEIVED.value: on_referral,
+        EventType.PARTICIPATION_RECORDED.value: on_participation,
+        EventType.OUTCOME_RECORDED.value: on_outcome,
+    },
+)
+
+CONSUMERS: tuple[ConsumerSpec, ...] = (CASE_EVENTS,)

@@ -7,6 +7,7 @@ events the service publishes carry it, so that copies elsewhere never go backwar
 """
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 metadata = sa.MetaData()
 
@@ -148,4 +149,110 @@ instrument = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
     *_timestamps(),
+)
+
+
+# --- cases: one pseudonymous young person in one pilot ---------------------------------------
+
+pilot_case = sa.Table(
+    "pilot_case",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("pilot_id", sa.Text, sa.ForeignKey("pilot.id"), nullable=False),
+    sa.Column("key_id", sa.Text, nullable=False),
+    sa.Column("pseudonym", sa.Text, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("closing_reason", sa.Text),
+    sa.Column("responsible_worker", sa.Text),
+    sa.Column("age_band", sa.Text),
+    sa.Column("gender", sa.Text),
+    sa.Column("home_region", sa.Text),
+    sa.Column("referred_on", sa.Date),
+    sa.Column("enrolled_at", sa.DateTime(timezone=True)),
+    sa.Column("last_activity_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    *_timestamps(),
+    sa.UniqueConstraint("pilot_id", "key_id", "pseudonym", name="case_client_in_pilot"),
+    sa.Index("case_by_pilot_state", "pilot_id", "state", "id"),
+)
+
+case_transition = sa.Table(
+    "case_transition",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("case_id", sa.Text, sa.ForeignKey("pilot_case.id"), nullable=False),
+    sa.Column("from_state", sa.Text),
+    sa.Column("to_state", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("closing_reason", sa.Text),
+    sa.Column("by_subject", sa.Text, nullable=False),
+    sa.Column("by_role", sa.Text, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Index("case_transition_by_case", "case_id", "id"),
+)
+
+case_task = sa.Table(
+    "case_task",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("case_id", sa.Text, sa.ForeignKey("pilot_case.id"), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("due_on", sa.Date, nullable=False),
+    sa.Column("assignee", sa.Text, nullable=False),
+    sa.Column("done", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("done_at", sa.DateTime(timezone=True)),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    *_timestamps(),
+    sa.Index("case_task_by_case", "case_id", "id"),
+    sa.Index("case_task_open_by_due", "due_on", postgresql_where=sa.text("NOT done")),
+)
+
+#: What happened to a young person in a pilot, from consumed events and the case's own changes.
+#: Keyed by the client in the pilot, not by the case, so that an event arriving before the
+#: referral that opens the case still lands on its timeline.
+timeline_entry = sa.Table(
+    "timeline_entry",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("pilot_id", sa.Text, nullable=False),
+    sa.Column("key_id", sa.Text, nullable=False),
+    sa.Column("pseudonym", sa.Text, nullable=False),
+    sa.Column("event_id", sa.Text, nullable=False, unique=True),
+    sa.Column("kind", sa.Text, nullable=False),  # referral | participation | outcome | transition
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("summary", postgresql.JSONB, nullable=False),
+    sa.Index("timeline_by_client", "pilot_id", "key_id", "pseudonym", "occurred_at", "id"),
+)
+
+#: Scheduled notices sent, one per occurrence: (kind, subject, occurrence) is the promise that a
+#: task is announced due once, overdue once, and an idle case once per idle spell.
+scheduled_notice = sa.Table(
+    "scheduled_notice",
+    metadata,
+    sa.Column("kind", sa.Text, primary_key=True),
+    sa.Column("subject_id", sa.Text, primary_key=True),
+    sa.Column("occurrence", sa.Text, primary_key=True),
+    sa.Column("event_id", sa.Text, nullable=False),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
+#: Every read or change of client-level data: append-only (a trigger refuses UPDATE and DELETE)
+#: and tamper-evident (each entry's hash covers the previous entry's hash).
+audit_entry = sa.Table(
+    "audit_entry",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("organisation", sa.Text),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("case_id", sa.Text, nullable=False),
+    sa.Column("pilot_id", sa.Text, nullable=False),
+    sa.Column("purpose", sa.Text, nullable=False),
+    sa.Column("request_id", sa.Text),
+    sa.Column("previous_hash", sa.Text, nullable=False),
+    sa.Column("hash", sa.Text, nullable=False),
+    sa.Index("audit_by_case", "case_id", "id"),
 )

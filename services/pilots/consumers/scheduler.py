@@ -1,0 +1,136 @@
+"""The scheduled checks: a task due today (``task.due``), a task past its due date and not done
+(``task.overdue``), a case with no activity for its pilot's ``idle_days`` (``case.idle``).
+
+Each is published exactly once per occurrence, not on every tick: a notice row (kind, subject,
+occurrence) is inserted with the event in one transaction, and an occurrence already noticed is
+skipped. The occurrence is the task's due date (moved, it is due again) or the case's last
+activity (a new spell of idleness after new activity is a new occurrence). Several schedulers
+may run at once; the notice rows keep each occurrence single.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Engine
+
+from services.pilots.store.tables import case_task, pilot, pilot_case, scheduled_notice
+from shared.db import UnitOfWork, make_session_factory
+from shared.messaging.envelope import Envelope
+from shared.messaging.events import EventType
+
+log = logging.getLogger(__name__)
+HELSINKI = ZoneInfo("Europe/Helsinki")
+IDLE_STATES = ("enrolled", "active", "paused", "follow_up")
+
+
+def run_checks(uow: UnitOfWork, now: datetime | None = None) -> list[Envelope]:
+    """Publish what is due now and has not been published; returns the events."""
+    now = now or datetime.now(UTC)
+    today = now.astimezone(HELSINKI).date()
+    session = uow.session
+    candidates: list[tuple[str, str, str, dict[str, Any]]] = []
+    open_tasks = session.execute(
+        sa.select(case_task, pilot_case.c.pilot_id)
+        .join(pilot_case, pilot_case.c.id == case_task.c.case_id)
+        .where(sa.not_(case_task.c.done), case_task.c.due_on <= today)
+    ).mappings()
+    for task in open_tasks:
+        kind = EventType.TASK_DUE if task["due_on"] == today else EventType.TASK_OVERDUE
+        candidates.append(
+            (
+                kind,
+                task["id"],
+                task["due_on"].isoformat(),
+                {
+                    "task_id": task["id"],
+                    "case_id": task["case_id"],
+                    "pilot_id": task["pilot_id"],
+                    "title": task["title"],
+                    "assignee": task["assignee"],
+                    "due_on": task["due_on"].isoformat(),
+                },
+            )
+        )
+    idle = session.execute(
+        sa.select(pilot_case, pilot.c.idle_days)
+        .join(pilot, pilot.c.id == pilot_case.c.pilot_id)
+        .where(
+            pilot_case.c.state.in_(IDLE_STATES),
+            pilot_case.c.last_activity_at
+            < sa.bindparam("now", now) - sa.func.make_interval(0, 0, 0, pilot.c.idle_days),
+        )
+    ).mappings()
+    for found in idle:
+        candidates.append(
+            (
+                EventType.CASE_IDLE,
+                found["id"],
+                found["last_activity_at"].astimezone(UTC).isoformat(),
+                {
+                    "case_id": found["id"],
+                    "pilot_id": found["pilot_id"],
+                    "state": found["state"],
+                    "responsible_worker": found["responsible_worker"],
+                    "last_activity_at": found["last_activity_at"].isoformat(),
+                    "idle_days": found["idle_days"],
+                },
+            )
+        )
+    published = []
+    for kind, subject_id, occurrence, data in candidates:
+        event = Envelope.new(kind, "/turvaverkko/pilots", data, subject=f"{kind}/{subject_id}")
+        first = session.execute(
+            insert(scheduled_notice)
+            .values(kind=kind, subject_id=subject_id, occurrence=occurrence, event_id=event.id)
+            .on_conflict_do_nothing()
+            .returning(scheduled_notice.c.event_id)
+        ).first()
+        if first is not None:
+            uow.publish(event)
+            published.append(event)
+    return published
+
+
+class Scheduler:
+    """Run it as its own process: ``turvaverkko worker pilots scheduler``."""
+
+    kind = "scheduler"
+
+    def __init__(self, engine: Engine, interval: float = 60.0) -> None:
+        self.engine = engine
+        self.interval = interval
+        self.name = "pilots.scheduler"
+        self._sessions = make_session_factory(engine)
+        self._stopping = threading.Event()
+        self.ready = threading.Event()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    def tick(self) -> list[Envelope]:
+        with UnitOfWork(self._sessions) as uow:
+            published = run_checks(uow)
+            uow.commit()
+        if published:
+            log.info("published %d scheduled notices", len(published))
+        return published
+
+    def run(self) -> None:
+        self.ready.set()
+        while not self._stopping.is_set():
+            try:
+                self.tick()
+            except sa.exc.SQLAlchemyError:
+                log.exception("scheduled checks failed; trying again next time")
+            self._stopping.wait(self.interval)
+
+
+def build_scheduler(settings: Any, engine: Engine) -> Scheduler:
+    return Scheduler(engine, interval=settings.scheduler_interval)
