@@ -417,13 +417,21 @@ def test_tasks_and_the_scheduled_checks_fire_once_per_occurrence(
             uow.commit()
         return sorted(e.type for e in published)
 
-    # enrolment was just now, so the case is not idle yet: the last activity counts from it
-    assert tick() == ["task.due", "task.overdue"]
+    # a referral nobody has acted on for 41 days is idle; the enrolled case is not (its
+    # enrolment, just now, is its last activity)
+    deliver(consumer, referral("young-10", on=(date.today() - timedelta(days=41)).isoformat()))
+    assert tick() == ["case.idle", "task.due", "task.overdue"]
     assert tick() == [] and tick() == []
     assert tick(datetime.now(UTC) + timedelta(days=15)) == ["case.idle", "task.overdue"]
     assert tick(datetime.now(UTC) + timedelta(days=16)) == []
 
     done = tasks[0]
+    one = pilots_client.get(f"/v1/cases/{cid}/tasks/{done['id']}", headers=headers)
+    assert one.get_json()["title"] == "school meeting" and one.headers["ETag"] == '"1"'
+    other_case = pilots_client.get(
+        f"/v1/cases/{cid}/tasks/{done['id']}", headers=worker(settings, SOUTH)
+    )
+    assert other_case.status_code == 404
     r = pilots_client.patch(
         f"/v1/cases/{cid}/tasks/{done['id']}",
         json={"done": True},

@@ -348,6 +348,15 @@ class Tasks(MethodView):
 
 @blp.route("/<string:case_id>/tasks/<string:task_id>")
 class Task(MethodView):
+    @blp.response(200, TaskSchema)
+    @require_roles(*CASE_ROLES)
+    def get(self, case_id: str, task_id: str) -> Any:
+        with service_context().unit_of_work() as uow:
+            found = _case(uow, current_principal(), case_id, "read_tasks")
+            task = _task(uow, found, task_id)
+            uow.commit()
+        return task, 200, etag(task["version"])
+
     @blp.arguments(TaskPatch(partial=True))
     @blp.response(200, TaskSchema)
     @blp.alt_response(412, description="The task changed since you read it.")
@@ -358,12 +367,17 @@ class Task(MethodView):
         expected = if_match()
         with service_context().unit_of_work() as uow:
             found = _case(uow, current_principal(), case_id, "update_task")
-            current = records.get(uow.session, case_task, "id", task_id, "task")
-            if current["case_id"] != found["id"]:
-                raise NotFound("No such task in this case.")
+            current = _task(uow, found, task_id)
             check_merged(TaskPatch, current, data)
             if "done" in data:
                 data = data | {"done_at": datetime.now(UTC) if data["done"] else None}
             row = records.update(uow.session, case_task, "id", task_id, expected, data, "task")
             uow.commit()
         return row, 200, etag(row["version"])
+
+
+def _task(uow: UnitOfWork, found: dict[str, Any], task_id: str) -> dict[str, Any]:
+    task = records.get(uow.session, case_task, "id", task_id, "task")
+    if task["case_id"] != found["id"]:
+        raise NotFound("No such task in this case.")
+    return task

@@ -27,7 +27,8 @@ from shared.messaging.events import EventType
 
 log = logging.getLogger(__name__)
 HELSINKI = ZoneInfo("Europe/Helsinki")
-IDLE_STATES = ("enrolled", "active", "paused", "follow_up")
+#: A referral nobody has acted on is as idle as a case nobody works on.
+IDLE_STATES = ("referred", "enrolled", "active", "paused", "follow_up")
 
 
 def run_checks(uow: UnitOfWork, now: datetime | None = None) -> list[Envelope]:
