@@ -84,6 +84,11 @@ class Settings:
     # environment or a secret store); new pseudonyms use ``pseudonym_key_id``.
     pseudonym_keys: str = "dev:dHVydmF2ZXJra28tZGV2ZWxvcG1lbnQtcHNldWRvbnltLWtleQ=="
     pseudonym_key_id: str = "dev"
+    # Coordinators' aggregates: disclosure control. Cells of fewer distinct young people than the
+    # threshold are suppressed (never below 3); the record-key secret makes the cell-key noise
+    # unpredictable (kept outside the database, like the pseudonym keys).
+    disclosure_threshold: int = 5
+    record_key_secret: str = "turvaverkko-development-record-key-secret"  # noqa: S105
     max_items_per_request: int = 1000
     #: The largest file one import may upload (the whole API otherwise stops at max_body_bytes).
     import_max_bytes: int = 2 * 1024**3
@@ -127,6 +132,10 @@ class Settings:
             raise ConfigError(f"{PREFIX}JWKS_URL is required in production")
         if self.env == "production" and self.pseudonym_key_id == "dev":
             raise ConfigError(f"{PREFIX}PSEUDONYM_KEYS and _KEY_ID must be set in production")
+        if self.disclosure_threshold < 3:
+            raise ConfigError(f"{PREFIX}DISCLOSURE_THRESHOLD may not be below 3")
+        if self.env == "production" and self.record_key_secret.startswith("turvaverkko-dev"):
+            raise ConfigError(f"{PREFIX}RECORD_KEY_SECRET must be set in production")
         for name in ("delivery_limit", "relay_batch_size", "relay_events_per_message"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{PREFIX}{name.upper()} must be at least 1")

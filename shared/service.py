@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import flask_smorest
 import pika
 import sqlalchemy as sa
 from flask import Blueprint, Flask, Response, current_app, g, request
 from flask_smorest import Api
-from flask_smorest import Blueprint as ApiBlueprint
 from flask_swagger_ui import get_swaggerui_blueprint
 from limits import RateLimitItem, parse, storage, strategies
 from prometheus_client import (
@@ -28,6 +28,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import TooManyRequests
 
 from shared import auth, http
@@ -52,6 +53,23 @@ class ServiceContext:
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)
+
+
+class _StrictParser(FlaskParser):
+    """Query parameters follow the schema's own ``unknown`` (our schemas raise): a misspelt filter
+    is a 422 naming it, not silently ignored."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": None,
+        "querystring": None,
+    }
+
+
+class ApiBlueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint, refusing unknown query parameters (schemas with ``RAISE``)."""
+
+    ARGUMENTS_PARSER = _StrictParser()
 
 
 def service_context() -> ServiceContext:

@@ -53,3 +53,19 @@ def test_addresses_shown_to_people_carry_no_password() -> None:
     )
     assert "s3cret" not in settings.amqp_address + settings.postgres_address
     assert settings.amqp_address == "amqp://mq.example:5672/prod"
+
+
+def test_the_disclosure_threshold_is_never_below_three_and_production_needs_its_own_secret() -> (
+    None
+):
+    with pytest.raises(ConfigError, match="DISCLOSURE_THRESHOLD"):
+        Settings.from_env({"TURVAVERKKO_DISCLOSURE_THRESHOLD": "2"})
+    assert Settings.from_env({"TURVAVERKKO_DISCLOSURE_THRESHOLD": "3"}).disclosure_threshold == 3
+    production = {
+        "TURVAVERKKO_ENV": "production",
+        "TURVAVERKKO_JWKS_URL": "https://idp.example/jwks",
+        "TURVAVERKKO_PSEUDONYM_KEYS": "k1:" + "a" * 44,
+        "TURVAVERKKO_PSEUDONYM_KEY_ID": "k1",
+    }
+    with pytest.raises(ConfigError, match="RECORD_KEY_SECRET"):
+        Settings.from_env(production)

@@ -1,8 +1,7 @@
 """HTTP resources of the intake service: every blueprint registered by `create_app()`."""
 
-from flask_smorest import Blueprint
-
 from services.intake.api.imports import blp as imports
 from services.intake.api.items import blp as items
+from shared.service import ApiBlueprint as Blueprint
 
 BLUEPRINTS: list[Blueprint] = [items, imports]

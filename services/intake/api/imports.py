@@ -9,7 +9,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Response, request, stream_with_context
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import NotFound
 
@@ -18,6 +17,7 @@ from services.intake.store import imports
 from services.intake.store.tables import import_job
 from shared.auth import Principal, current_principal, require_roles
 from shared.http import accepts
+from shared.service import ApiBlueprint as Blueprint
 from shared.service import service_context
 
 blp = Blueprint(

@@ -11,7 +11,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Response, current_app, json, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy.dialects.postgresql import insert
 from werkzeug.exceptions import BadRequest, Conflict, NotFound
 
@@ -24,6 +23,7 @@ from shared.auth import Principal, current_principal, require_roles
 from shared.db import UnitOfWork
 from shared.http import problem
 from shared.messaging.schema import outbox
+from shared.service import ApiBlueprint as Blueprint
 from shared.service import service_context
 
 blp = Blueprint(

@@ -1,5 +1,5 @@
 """HTTP resources of the notifications service: every blueprint registered by `create_app()`."""
 
-from flask_smorest import Blueprint
+from shared.service import ApiBlueprint as Blueprint
 
 BLUEPRINTS: list[Blueprint] = []

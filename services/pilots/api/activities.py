@@ -9,7 +9,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.pilots.api import versioned
 from services.pilots.api.access import PILOT_MANAGERS, READERS, ensure_manages
@@ -19,6 +18,7 @@ from services.pilots.store.pilots import activity_event
 from services.pilots.store.tables import activity, pilot
 from shared.auth import current_principal, require_roles
 from shared.resources import page, page_schema
+from shared.service import ApiBlueprint as Blueprint
 from shared.service import service_context
 
 blp = Blueprint(

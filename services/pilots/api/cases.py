@@ -15,7 +15,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 from werkzeug.exceptions import NotFound, UnprocessableEntity
 
@@ -32,6 +31,7 @@ from services.pilots.store.tables import case_task, case_transition, pilot_case,
 from shared.auth import Principal, current_principal, require_roles
 from shared.db import UnitOfWork
 from shared.resources import etag, if_match, page, page_schema
+from shared.service import ApiBlueprint as Blueprint
 from shared.service import service_context
 
 blp = Blueprint(

@@ -6,7 +6,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from werkzeug.exceptions import Conflict
 
 from services.pilots.api.access import PILOT_MANAGERS, READERS, ensure_manages
@@ -28,6 +27,7 @@ from services.pilots.store import records
 from services.pilots.store.tables import pilot, pilot_partner, pilot_region
 from shared.auth import current_principal, require_roles
 from shared.resources import etag, if_match, page, page_schema
+from shared.service import ApiBlueprint as Blueprint
 from shared.service import service_context
 
 blp = Blueprint(

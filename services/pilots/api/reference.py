@@ -6,7 +6,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from services.pilots.api import versioned
 from services.pilots.api.access import READERS
@@ -25,6 +24,7 @@ from services.pilots.store.pilots import instrument_event
 from services.pilots.store.tables import instrument, organisation, region
 from shared.auth import require_roles
 from shared.resources import PageQuery, page, page_schema
+from shared.service import ApiBlueprint as Blueprint
 from shared.service import service_context
 
 blp = Blueprint(

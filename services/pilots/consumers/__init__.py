@@ -2,8 +2,10 @@
 
 ``case-events`` builds case timelines from what intake publishes: a referral opens a case, a
 participation or an outcome lands on the young person's timeline (and may move the case).
+``aggregates`` keeps the roll-up of distinct young people behind the coordinators' tables.
 """
 
+from services.pilots.store import rollups
 from services.pilots.store.cases import on_outcome, on_participation, on_referral
 from shared.messaging.consumer import ConsumerSpec
 from shared.messaging.events import EventType
@@ -18,4 +20,15 @@ CASE_EVENTS = ConsumerSpec(
     },
 )
 
-CONSUMERS: tuple[ConsumerSpec, ...] = (CASE_EVENTS,)
+#: The roll-up behind the coordinators' aggregates: one upsert per event, never a re-scan.
+AGGREGATES = ConsumerSpec(
+    "pilots",
+    "aggregates",
+    {
+        EventType.REFERRAL_RECEIVED.value: rollups.on_referral,
+        EventType.PARTICIPATION_RECORDED.value: rollups.on_participation,
+        EventType.OUTCOME_RECORDED.value: rollups.on_outcome,
+    },
+)
+
+CONSUMERS: tuple[ConsumerSpec, ...] = (CASE_EVENTS, AGGREGATES)

@@ -256,3 +256,26 @@ audit_entry = sa.Table(
     sa.Column("hash", sa.Text, nullable=False),
     sa.Index("audit_by_case", "case_id", "id"),
 )
+
+
+# --- roll-ups for the coordinators' aggregates ------------------------------------------------
+
+#: One row per young person per base cell: measure × month × pilot × region × gender × age band ×
+#: activity type × participation kind (for outcomes: instrument × time point; '-' where none).
+#: Distinct counts at any level are counts of distinct ``person`` over these rows, so a young
+#: person in two months or two pilots counts once in the total; ``record_key`` feeds the cell key.
+agg_member = sa.Table(
+    "agg_member",
+    metadata,
+    sa.Column("measure", sa.Text, primary_key=True),
+    sa.Column("month", sa.Date, primary_key=True),
+    sa.Column("pilot_id", sa.Text, primary_key=True),
+    sa.Column("region", sa.Text, primary_key=True),
+    sa.Column("gender", sa.Text, primary_key=True),
+    sa.Column("age_band", sa.Text, primary_key=True),
+    sa.Column("activity_type", sa.Text, primary_key=True),
+    sa.Column("kind", sa.Text, primary_key=True),
+    sa.Column("person", sa.Text, primary_key=True),
+    sa.Column("record_key", sa.BigInteger, nullable=False),
+    sa.Column("events", sa.Integer, nullable=False),
+)

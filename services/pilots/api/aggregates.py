@@ -1,0 +1,247 @@
+"""The coordinators' anonymised aggregates: published tables of distinct young people, as JSON or
+CSV, every figure under disclosure control (``domain/disclosure.py``); and the ESF+ participant
+indicators. Coordinators and admins see every pilot; a pilot's leads see their own pilot, under
+the same rules. Nobody gets a single young person here."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask import Response, request
+from flask.views import MethodView
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+from werkzeug.exceptions import Forbidden, NotFound
+
+from services.pilots.domain.aggregates import TABLES, InvalidPeriod, PublishedTable, period_months
+from services.pilots.domain.disclosure import TOTAL, PerturbationTable, protect
+from services.pilots.store import rollups
+from shared.auth import current_principal, require_roles
+from shared.reference.regions import region_codes
+from shared.service import ApiBlueprint as Blueprint
+from shared.service import service_context
+
+blp = Blueprint(
+    "aggregates",
+    __name__,
+    url_prefix="/v1/aggregates",
+    description="Anonymised aggregates for coordinators, under disclosure control.",
+)
+
+VIEWERS = ("admin", "coordinator", "pilot_lead")
+GENDERS = ("female", "male", "non_binary")
+
+
+class TableQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
+    period = fields.String(
+        required=True,
+        metadata={"description": "A month (2026-07), a quarter (2026-Q3) or a year (2026)."},
+    )
+    pilot = fields.String(validate=validate.Length(min=1, max=63))
+    region = fields.String(validate=validate.OneOf(sorted(region_codes())))
+
+    @validates("period")
+    def _period(self, value: str, **_: Any) -> None:
+        try:
+            period_months(value)
+        except InvalidPeriod as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class TableInfo(Schema):
+    name = fields.String()
+    title = fields.String()
+    dimensions = fields.List(fields.String())
+
+
+class CellSchema(Schema):
+    dimensions = fields.Dict(
+        metadata={"description": f"Each dimension's value; `{TOTAL}` is the total over it."}
+    )
+    value = fields.Integer(allow_none=True)
+    suppressed = fields.String(
+        allow_none=True, metadata={"description": "`primary` (too few) or `secondary`."}
+    )
+
+
+class TableResult(Schema):
+    table = fields.String()
+    title = fields.String()
+    period = fields.String()
+    filters = fields.Dict()
+    threshold = fields.Integer()
+    disclosure_control = fields.String()
+    cells = fields.List(fields.Nested(CellSchema))
+
+
+class IndicatorRow(Schema):
+    pilot = fields.String(metadata={"description": "A pilot, or `programme` for all pilots."})
+    participants = fields.Integer(allow_none=True)
+    women = fields.Integer(allow_none=True)
+    men = fields.Integer(allow_none=True)
+    non_binary = fields.Integer(allow_none=True)
+    aged_below_18 = fields.Integer(allow_none=True)
+    aged_18_29 = fields.Integer(allow_none=True)
+
+
+class IndicatorsResult(Schema):
+    period = fields.String()
+    threshold = fields.Integer()
+    disclosure_control = fields.String()
+    indicators = fields.List(
+        fields.Dict(),
+        metadata={
+            "description": "Per pilot and for the programme: the indicators of IndicatorRow, "
+            "each suppressed one with `<name>_suppressed` giving the reason."
+        },
+    )
+
+
+def _scope(query: dict[str, Any]) -> None:
+    principal = current_principal()
+    if principal.role == "pilot_lead" and query.get("pilot") not in principal.pilots:
+        raise Forbidden("A pilot lead sees the figures of their own pilot: add pilot=<your pilot>.")
+
+
+def protected_table(table: PublishedTable, query: dict[str, Any]) -> dict[str, Any]:
+    settings = service_context().settings
+    start, end = period_months(query["period"])
+    with service_context().unit_of_work() as uow:
+        extended = rollups.cells(
+            uow.session, table, start, end, query.get("pilot"), query.get("region")
+        )
+    published = protect(extended, settings.disclosure_threshold)
+    noise = PerturbationTable()
+    cells = [
+        {
+            "dimensions": dict(zip(table.dimensions, key, strict=True)),
+            "value": p.value,
+            "suppressed": p.suppressed,
+        }
+        for key, p in sorted(published.items(), key=lambda kv: _order(kv[0]))
+    ]
+    return {
+        "table": table.name,
+        "title": table.title,
+        "period": query["period"],
+        "filters": {k: query[k] for k in ("pilot", "region") if k in query},
+        "threshold": settings.disclosure_threshold,
+        "disclosure_control": (
+            f"cells of 1–{settings.disclosure_threshold - 1} young people suppressed; "
+            "hypercube secondary suppression; cell-key perturbation "
+            f"(±{noise.max_noise}, variance {float(noise.variance):.2f})"
+        ),
+        "cells": cells,
+    }
+
+
+def _order(key: tuple[str, ...]) -> tuple[tuple[bool, str], ...]:
+    return tuple((v == TOTAL, v) for v in key)
+
+
+def _csv(result: dict[str, Any], dimensions: tuple[str, ...]) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([*dimensions, "value", "suppressed"])
+    for cell in result["cells"]:
+        value = "" if cell["value"] is None else cell["value"]
+        writer.writerow(
+            [*(cell["dimensions"][d] for d in dimensions), value, cell["suppressed"] or ""]
+        )
+    filename = f"{result['table']}-{result['period']}.csv"
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _wants_csv() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
+    return best == "text/csv"
+
+
+@blp.route("/tables")
+class Tables(MethodView):
+    @blp.response(200, TableInfo(many=True))
+    @require_roles(*VIEWERS)
+    def get(self) -> list[dict[str, Any]]:
+        """The published tables and their dimensions."""
+        return [
+            {"name": t.name, "title": t.title, "dimensions": list(t.dimensions)}
+            for t in TABLES.values()
+        ]
+
+
+@blp.route("/indicators")
+class Indicators(MethodView):
+    @blp.arguments(TableQuery, location="query")
+    @blp.response(200, IndicatorsResult)
+    @require_roles(*VIEWERS)
+    def get(self, query: dict[str, Any]) -> Any:
+        """The ESF+ participant indicators (Regulation (EU) 2021/1057, Annex I) that this data
+        supports — participants in total, women, men, non-binary, below 18, aged 18–29 — per
+        pilot and for the whole programme, under the same disclosure control."""
+        _scope(query)
+        by_gender = protected_table(TABLES["esf-participants-by-pilot-gender"], query)
+        by_age = protected_table(TABLES["esf-participants-by-pilot-age-group"], query)
+        rows: dict[str, dict[str, Any]] = {}
+
+        def put(pilot: str, name: str, cell: dict[str, Any]) -> None:
+            row = rows.setdefault(pilot, {"pilot": "programme" if pilot == TOTAL else pilot})
+            row[name] = cell["value"]
+            if cell["suppressed"]:
+                row[f"{name}_suppressed"] = cell["suppressed"]
+
+        for cell in by_gender["cells"]:
+            pilot, gender = cell["dimensions"]["pilot"], cell["dimensions"]["gender"]
+            if gender == TOTAL:
+                put(pilot, "participants", cell)
+            elif gender in GENDERS:
+                put(pilot, {"female": "women", "male": "men"}.get(gender, gender), cell)
+        for cell in by_age["cells"]:
+            group = cell["dimensions"]["age_group"]
+            if group in ("below_18", "18_29"):
+                put(cell["dimensions"]["pilot"], f"aged_{group}", cell)
+        result = {
+            "period": query["period"],
+            "threshold": by_gender["threshold"],
+            "disclosure_control": by_gender["disclosure_control"],
+            "indicators": sorted(
+                rows.values(), key=lambda r: (r["pilot"] == "programme", r["pilot"])
+            ),
+        }
+        if _wants_csv():
+            names = ["participants", "women", "men", "non_binary", "aged_below_18", "aged_18_29"]
+            out = io.StringIO()
+            writer = csv.writer(out, lineterminator="\r\n")
+            writer.writerow(["pilot", *names])
+            for row in result["indicators"]:
+                writer.writerow(
+                    [row["pilot"], *(("" if row.get(n) is None else row[n]) for n in names)]
+                )
+            return Response(out.getvalue(), mimetype="text/csv")
+        return result
+
+
+@blp.route("/<string:table_name>")
+class Table(MethodView):
+    @blp.arguments(TableQuery, location="query")
+    @blp.response(200, TableResult)
+    @blp.alt_response(200, description="The same as CSV with `Accept: text/csv`.")
+    @require_roles(*VIEWERS)
+    def get(self, query: dict[str, Any], table_name: str) -> Any:
+        """One published table for a period, optionally for one pilot or region: every cell with
+        its value or a suppression marker and reason; row, column and grand totals included."""
+        table = TABLES.get(table_name)
+        if table is None:
+            raise NotFound("No such table; GET /v1/aggregates/tables lists them.")
+        _scope(query)
+        result = protected_table(table, query)
+        if _wants_csv():
+            return _csv(result, table.dimensions)
+        return result
