@@ -1,6 +1,7 @@
 """End to end through `turvaverkko run`: every process of the stack at work together. Reference
 data leaves the pilots service's outbox, crosses RabbitMQ into intake's copy; a referral posted to
-the running intake is accepted, and its event is published by intake's relay."""
+the running intake is accepted, its event is published by intake's relay, and in the pilots
+service it opens a case that the pilot's worker can read."""
 
 from __future__ import annotations
 
@@ -71,3 +72,52 @@ def test_a_referral_flows_through_the_running_stack(
         output = stack.stop()
     assert stack.process.returncode == 0, output
     assert "intake.reference-data" in output and "intake.imports" in output
+
+
+def test_a_pilot_made_in_pilots_lets_intake_take_a_referral_that_opens_a_case_there(
+    settings: Settings, engines: dict[str, Engine], tmp_path: Path
+) -> None:
+    """The whole loop through the running stack: the pilots API → its outbox and relay → intake's
+    reference-data consumer; a referral to intake → intake's relay → the pilots service's
+    case-events and aggregates consumers → a referred case a worker of the pilot can open."""
+    from tests.integration.conftest import PILOTS_TABLES
+
+    with engines["pilots"].begin() as connection:
+        connection.execute(sa.text(f"TRUNCATE {', '.join(PILOTS_TABLES)}"))
+    stack = start_stack(settings, tmp_path, wait_for=("intake", "pilots"))
+    intake, pilots = stack.url("intake"), stack.url("pilots")
+    admin = mint_dev_token(settings, "admin", subject="e2e-admin")
+    worker = mint_dev_token(settings, "pilot_worker", pilots=["e2e-pilot"], subject="e2e-worker")
+    try:
+        org = {"id": "e2e-org", "name": "E2E", "type": "ngo"}
+        assert _call("POST", f"{pilots}/v1/organisations", admin, org)[0] == 201
+        pilot = {
+            "id": "e2e-pilot",
+            "name_fi": "Päästä päähän",
+            "lead_organisation_id": "e2e-org",
+            "regions": ["08"],
+            "theme": "participation",
+            "target_group": "young people",
+            "starts_on": "2026-01-01",
+        }
+        assert _call("POST", f"{pilots}/v1/pilots", admin, pilot)[0] == 201
+        item = referral(7, pilot_id="e2e-pilot", source_id="E2E-1")
+        wait_until(
+            lambda: _call("POST", f"{intake}/v1/referrals", worker, item)[0] in (200, 201),
+            60,
+            "intake to know the new pilot",
+            interval=0.25,
+        )
+
+        def cases() -> list[Any]:
+            return _call("GET", f"{pilots}/v1/cases?pilot=e2e-pilot", worker)[1]["items"]
+
+        wait_until(lambda: len(cases()) == 1, 60, "the referral to open a case", interval=0.25)
+        [case] = cases()
+        assert case["state"] == "referred" and case["age_band"] == "16-17"  # born 2010-05-04
+        status, timeline = _call("GET", f"{pilots}/v1/cases/{case['id']}/timeline", worker)
+        assert status == 200 and [e["kind"] for e in timeline] == ["referral"]
+    finally:
+        output = stack.stop()
+    assert stack.process.returncode == 0, output
+    assert "pilots.case-events" in output and "pilots.scheduler" in output

@@ -124,6 +124,7 @@ class Scheduler:
         return published
 
     def run(self) -> None:
+        log.info("scheduled checks every %.0f s", self.interval)
         self.ready.set()
         while not self._stopping.is_set():
             try:
