@@ -22,11 +22,12 @@ from __future__ import annotations
 import contextlib
 import enum
 import functools
+import itertools
 import logging
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from marshmallow import ValidationError
@@ -45,6 +46,8 @@ log = logging.getLogger(__name__)
 
 #: A handler applies one event's effect inside the given unit of work; it does not commit.
 Handler = Callable[[Envelope, UnitOfWork], None]
+#: A batch handler applies several events of one type, in order, in the given unit of work.
+BatchHandler = Callable[[list[Envelope], UnitOfWork], None]
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,9 @@ class ConsumerSpec:
     service: str
     name: str
     handlers: Mapping[str, Handler]
+    #: Optional: for an event type, a handler that applies many events at once (a batched
+    #: message), with the same effect as ``handlers`` applied to each in turn.
+    batch_handlers: Mapping[str, BatchHandler] = field(default_factory=dict)
 
     @property
     def queue(self) -> topology.QueueSpec:
@@ -241,13 +247,22 @@ class Consumer(BrokerWorker):
                 ).scalars()
             )
             duplicates = 0
+            fresh: list[Envelope] = []
             for event in events:
                 if event.id not in new:
                     duplicates += 1
                     continue
                 new.discard(event.id)  # the same event twice in one batch: one effect
-                set_request_id(event.requestid)
-                self.spec.handlers[event.type](event, uow)
+                fresh.append(event)
+            for event_type, group in itertools.groupby(fresh, key=lambda e: e.type):
+                same_type = list(group)
+                batch_handler = self.spec.batch_handlers.get(event_type)
+                if batch_handler is not None:
+                    batch_handler(same_type, uow)
+                    continue
+                for event in same_type:
+                    set_request_id(event.requestid)
+                    self.spec.handlers[event.type](event, uow)
             uow.commit()
         with self._lock:
             self.outcomes["duplicate"] += duplicates

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
@@ -219,3 +220,26 @@ def test_only_coordinators_admins_and_a_pilots_own_leads_see_aggregates(
     assert_problem(
         pilots_client.get("/v1/aggregates/nope?period=2026", headers=bearer(settings, "admin")), 404
     )
+
+
+def test_a_batched_message_rolls_up_like_its_events_one_by_one_and_a_redelivery_adds_nothing(
+    pilots_app: Any, consumer: Consumer, engines: dict[str, Engine]
+) -> None:
+    from shared.messaging.envelope import BATCH_CONTENT_TYPE, batch_body
+
+    class Batched:
+        content_type = BATCH_CONTENT_TYPE
+        headers: dict[str, Any] = {}
+
+    events = [attended(f"x{n % 7}", f"2026-07-{1 + n % 28:02d}") for n in range(40)]
+    events += [attended("x0", "2026-07-02", attendance="cancelled")]
+    body = batch_body([e.to_json_bytes() for e in [*events, events[0]]])  # one event twice
+    consumer.handle(body, Batched())
+    consumer.handle(body, Batched())  # the whole message again
+    with engines["pilots"].connect() as connection:
+        people, total = connection.execute(
+            sa.text("SELECT count(DISTINCT person), sum(events) FROM agg_member")
+        ).one()
+    assert (people, total) == (7, 40)
+    q3 = (date(2026, 7, 1), date(2026, 10, 1))
+    assert cells_of(engines, "participants-by-kind", q3)[(TOTAL,)].count == 7

@@ -21,14 +21,16 @@ CASE_EVENTS = ConsumerSpec(
 )
 
 #: The roll-up behind the coordinators' aggregates: one upsert per event, never a re-scan.
+_ROLLED_UP = (
+    EventType.REFERRAL_RECEIVED.value,
+    EventType.PARTICIPATION_RECORDED.value,
+    EventType.OUTCOME_RECORDED.value,
+)
 AGGREGATES = ConsumerSpec(
     "pilots",
     "aggregates",
-    {
-        EventType.REFERRAL_RECEIVED.value: rollups.on_referral,
-        EventType.PARTICIPATION_RECORDED.value: rollups.on_participation,
-        EventType.OUTCOME_RECORDED.value: rollups.on_outcome,
-    },
+    dict.fromkeys(_ROLLED_UP, rollups.add_event),
+    batch_handlers=dict.fromkeys(_ROLLED_UP, rollups.add_events),
 )
 
 CONSUMERS: tuple[ConsumerSpec, ...] = (CASE_EVENTS, AGGREGATES)
