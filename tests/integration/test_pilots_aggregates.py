@@ -243,3 +243,33 @@ def test_a_batched_message_rolls_up_like_its_events_one_by_one_and_a_redelivery_
     assert (people, total) == (7, 40)
     q3 = (date(2026, 7, 1), date(2026, 10, 1))
     assert cells_of(engines, "participants-by-kind", q3)[(TOTAL,)].count == 7
+
+
+def test_the_same_young_people_get_the_same_figure_in_every_table_period_and_filter(
+    pilots_client: FlaskClient, settings: Settings, consumer: Consumer
+) -> None:
+    """A table and a finer table over the same people, a quarter and the year that holds only it,
+    the whole and a filter that happens to select everyone: all give one figure, so comparing
+    them reveals nothing."""
+    deliver(
+        consumer,
+        *(
+            attended(f"s{n}", "2026-08-12", region="08", gender=("female", "male")[n % 2])
+            for n in range(23)
+        ),
+    )
+    coordinator = bearer(settings, "coordinator")
+
+    def grand_total(table: str, query: str) -> int:
+        body = pilots_client.get(f"/v1/aggregates/{table}?{query}", headers=coordinator).get_json()
+        [total] = [c for c in body["cells"] if set(c["dimensions"].values()) == {TOTAL}]
+        return total["value"]
+
+    figures = {
+        grand_total("participants-by-kind", "period=2026-Q3"),
+        grand_total("participants-by-region-gender", "period=2026-Q3"),
+        grand_total("participants-by-activity-type-month", "period=2026"),
+        grand_total("participants-by-region-gender", "period=2026-08&region=08"),
+        grand_total("esf-participants-by-pilot-gender", "period=2026"),
+    }
+    assert len(figures) == 1 and abs(figures.pop() - 23) <= 2
