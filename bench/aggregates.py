@@ -142,7 +142,9 @@ def consumer_rate(settings: Settings, events: int) -> float:
     import pika
 
     connection = pika.BlockingConnection(topology.connection_parameters(settings))
-    connection.channel().queue_delete(AGGREGATES.queue.name)
+    channel = connection.channel()
+    channel.queue_delete(AGGREGATES.queue.name)
+    channel.queue_delete(AGGREGATES.queue.dead_letter_queue)
     connection.close()
     producer.dispose()
     pilots.dispose()
