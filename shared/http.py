@@ -18,7 +18,12 @@ from http import HTTPStatus
 from typing import Any, TypeVar
 
 from flask import Flask, Response, g, json, request
-from werkzeug.exceptions import HTTPException, InternalServerError, UnsupportedMediaType
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    UnprocessableEntity,
+    UnsupportedMediaType,
+)
 
 from shared.observability import new_request_id, reset_request_id, set_request_id
 
@@ -102,6 +107,13 @@ def field_errors(messages: Any) -> list[dict[str, str]]:
             else:
                 out.append({"parameter": ".".join(path), "detail": detail})
     return out
+
+
+def unprocessable(errors: list[dict[str, str]]) -> UnprocessableEntity:
+    """A 422 to raise from anywhere: answered as problem+json naming every bad field."""
+    error = UnprocessableEntity()
+    error.data = {"errors": errors}
+    return error
 
 
 def _escape(part: str) -> str:

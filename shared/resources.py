@@ -21,13 +21,20 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import request
-from marshmallow import Schema, fields, validate
-from werkzeug.exceptions import PreconditionFailed, PreconditionRequired, UnprocessableEntity
+from marshmallow import RAISE, Schema, fields, validate
+from werkzeug.exceptions import PreconditionFailed, PreconditionRequired
+
+from shared.http import unprocessable
 
 MAX_PAGE = 200
 
 
 class PageQuery(Schema):
+    """``limit`` and ``cursor``; a list's query schema adds its filters to these."""
+
+    class Meta:
+        unknown = RAISE
+
     limit = fields.Integer(
         load_default=50,
         validate=validate.Range(min=1, max=MAX_PAGE),
@@ -69,9 +76,9 @@ def decode_cursor(cursor: str | None) -> str | None:
             raise ValueError
         return text.removeprefix(_CURSOR_PREFIX)
     except (ValueError, binascii.Error):
-        error = UnprocessableEntity("The cursor is not one this API gave.")
-        error.data = {"errors": [{"parameter": "cursor", "detail": "Not a cursor of this list."}]}
-        raise error from None
+        raise unprocessable(
+            [{"parameter": "cursor", "detail": "Not a cursor of this list."}]
+        ) from None
 
 
 def encode_cursor(key: str) -> str:

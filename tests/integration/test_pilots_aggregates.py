@@ -22,16 +22,12 @@ from services.pilots.store import rollups
 from shared.config import Settings
 from shared.db import UnitOfWork, make_session_factory
 from shared.messaging.consumer import Consumer
-from shared.messaging.envelope import CONTENT_TYPE, Envelope
+from shared.messaging.envelope import Envelope
 from shared.messaging.events import EventType
 from tests.support.api import assert_problem, bearer
+from tests.support.consume import deliver, deliver_batch
 
 pytestmark = pytest.mark.integration
-
-
-class Properties:
-    content_type = CONTENT_TYPE
-    headers: dict[str, Any] = {}
 
 
 def attended(
@@ -66,11 +62,6 @@ def attended(
 def consumer(settings: Settings, engines: dict[str, Engine]) -> Consumer:
     sessions = make_session_factory(engines["pilots"])
     return Consumer(settings, AGGREGATES, lambda: UnitOfWork(sessions))
-
-
-def deliver(consumer: Consumer, *events: Envelope) -> None:
-    for event in events:
-        consumer.handle(event.to_json_bytes(), Properties())
 
 
 def cells_of(engines: dict[str, Engine], table: str, period: tuple[date, date], **kw: Any) -> dict:
@@ -225,17 +216,11 @@ def test_only_coordinators_admins_and_a_pilots_own_leads_see_aggregates(
 def test_a_batched_message_rolls_up_like_its_events_one_by_one_and_a_redelivery_adds_nothing(
     pilots_app: Any, consumer: Consumer, engines: dict[str, Engine]
 ) -> None:
-    from shared.messaging.envelope import BATCH_CONTENT_TYPE, batch_body
-
-    class Batched:
-        content_type = BATCH_CONTENT_TYPE
-        headers: dict[str, Any] = {}
-
     events = [attended(f"x{n % 7}", f"2026-07-{1 + n % 28:02d}") for n in range(40)]
     events += [attended("x0", "2026-07-02", attendance="cancelled")]
-    body = batch_body([e.to_json_bytes() for e in [*events, events[0]]])  # one event twice
-    consumer.handle(body, Batched())
-    consumer.handle(body, Batched())  # the whole message again
+    message = [*events, events[0]]  # one event twice
+    deliver_batch(consumer, message)
+    deliver_batch(consumer, message)  # the whole message again
     with engines["pilots"].connect() as connection:
         people, total = connection.execute(
             sa.text("SELECT count(DISTINCT person), sum(events) FROM agg_member")

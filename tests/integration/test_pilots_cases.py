@@ -16,7 +16,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
 from services.pilots.consumers import CASE_EVENTS
-from services.pilots.consumers.scheduler import HELSINKI, run_checks
+from services.pilots.consumers.scheduler import run_checks
+from services.pilots.domain.calendar import HELSINKI
 from services.pilots.store import audit
 from shared.config import Settings
 from shared.db import UnitOfWork, make_session_factory
@@ -24,20 +25,11 @@ from shared.messaging.consumer import Consumer, Outcome
 from shared.messaging.envelope import CONTENT_TYPE, Envelope
 from shared.messaging.events import EventType
 from tests.support.api import assert_problem, bearer
+from tests.support.consume import deliver
 
 pytestmark = pytest.mark.integration
 
 NORTH, SOUTH = "pilot-north", "pilot-south"
-
-
-class Properties:
-    content_type = CONTENT_TYPE
-    headers: dict[str, Any] = {}
-
-
-def deliver(consumer: Consumer, *events: Envelope) -> list[Outcome]:
-    """Hand events to the case-events consumer as the broker would (idempotency record and all)."""
-    return [consumer.handle(e.to_json_bytes(), Properties()) for e in events]
 
 
 def referral(pseudonym: str, pilot_id: str = NORTH, on: str = "2026-09-01") -> Envelope:

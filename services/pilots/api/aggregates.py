@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Response, request
@@ -143,16 +144,12 @@ def _order(key: tuple[str, ...]) -> tuple[tuple[bool, str], ...]:
     return tuple((v == TOTAL, v) for v in key)
 
 
-def _csv(result: dict[str, Any], dimensions: tuple[str, ...]) -> Response:
+def _csv(header: list[str], rows: Iterable[list[Any]], filename: str) -> Response:
+    """A CSV download; an empty field where a figure is suppressed."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([*dimensions, "value", "suppressed"])
-    for cell in result["cells"]:
-        value = "" if cell["value"] is None else cell["value"]
-        writer.writerow(
-            [*(cell["dimensions"][d] for d in dimensions), value, cell["suppressed"] or ""]
-        )
-    filename = f"{result['table']}-{result['period']}.csv"
+    writer.writerow(header)
+    writer.writerows([("" if v is None else v) for v in row] for row in rows)
     return Response(
         out.getvalue(),
         mimetype="text/csv",
@@ -217,14 +214,11 @@ class Indicators(MethodView):
         }
         if _wants_csv():
             names = ["participants", "women", "men", "non_binary", "aged_below_18", "aged_18_29"]
-            out = io.StringIO()
-            writer = csv.writer(out, lineterminator="\r\n")
-            writer.writerow(["pilot", *names])
-            for row in result["indicators"]:
-                writer.writerow(
-                    [row["pilot"], *(("" if row.get(n) is None else row[n]) for n in names)]
-                )
-            return Response(out.getvalue(), mimetype="text/csv")
+            return _csv(
+                ["pilot", *names],
+                ([row["pilot"], *(row.get(n) for n in names)] for row in result["indicators"]),
+                f"esf-indicators-{query['period']}.csv",
+            )
         return result
 
 
@@ -243,5 +237,12 @@ class Table(MethodView):
         _scope(query)
         result = protected_table(table, query)
         if _wants_csv():
-            return _csv(result, table.dimensions)
+            return _csv(
+                [*table.dimensions, "value", "suppressed"],
+                (
+                    [*(c["dimensions"][d] for d in table.dimensions), c["value"], c["suppressed"]]
+                    for c in result["cells"]
+                ),
+                f"{table.name}-{query['period']}.csv",
+            )
         return result

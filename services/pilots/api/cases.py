@@ -16,8 +16,9 @@ import sqlalchemy as sa
 from flask import request
 from flask.views import MethodView
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
-from werkzeug.exceptions import NotFound, UnprocessableEntity
+from werkzeug.exceptions import NotFound
 
+from services.pilots.api.schemas import Strict
 from services.pilots.api.versioned import check_merged
 from services.pilots.domain.cases import (
     CLOSING_REASONS,
@@ -30,7 +31,8 @@ from services.pilots.store import cases as store
 from services.pilots.store.tables import case_task, case_transition, pilot_case, timeline_entry
 from shared.auth import Principal, current_principal, require_roles
 from shared.db import UnitOfWork
-from shared.resources import etag, if_match, page, page_schema
+from shared.http import unprocessable
+from shared.resources import PageQuery, etag, if_match, page, page_schema
 from shared.service import ApiBlueprint as Blueprint
 from shared.service import service_context
 
@@ -43,11 +45,6 @@ blp = Blueprint(
 
 CASE_ROLES = ("admin", "pilot_lead", "pilot_worker")
 SUBJECT = validate.Length(min=1, max=200)
-
-
-class Strict(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 class CaseSchema(Schema):
@@ -74,7 +71,7 @@ class CaseSchema(Schema):
 CasePage = page_schema("CasePage", CaseSchema)
 
 
-class CaseQuery(Strict):
+class CaseQuery(PageQuery):
     pilot = fields.String(validate=validate.Length(min=1, max=63))
     state = fields.String(validate=validate.OneOf(STATES))
     worker = fields.String(validate=SUBJECT, metadata={"description": "Responsible worker."})
@@ -84,8 +81,6 @@ class CaseQuery(Strict):
     )
     referred_from = fields.Date()
     referred_to = fields.Date(metadata={"description": "Referred on or before this day."})
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=400))
 
 
 class CasePatch(Strict):
@@ -161,11 +156,9 @@ class TaskSchema(TaskIn):
 def _purpose() -> str:
     purpose = request.headers.get("X-Purpose", "case_work")
     if purpose not in audit.PURPOSES:
-        error = UnprocessableEntity("X-Purpose names no known purpose.")
-        error.data = {
-            "errors": [{"header": "X-Purpose", "detail": f"One of: {', '.join(audit.PURPOSES)}."}]
-        }
-        raise error
+        raise unprocessable(
+            [{"header": "X-Purpose", "detail": f"One of: {', '.join(audit.PURPOSES)}."}]
+        )
     return purpose
 
 

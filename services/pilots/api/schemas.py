@@ -10,6 +10,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from services.pilots.domain import vocabulary as v
 from services.pilots.domain.lifecycle import PHASES
 from shared.reference.regions import region_codes
+from shared.resources import PageQuery
 
 SLUG = validate.Regexp(
     r"^[a-z0-9][a-z0-9-]{1,62}$", error="Use 2–63 lower-case letters, digits and hyphens."
@@ -63,11 +64,9 @@ class OrganisationSchema(OrganisationIn):
     updated_at = fields.DateTime(dump_only=True)
 
 
-class OrganisationQuery(Strict):
+class OrganisationQuery(PageQuery):
     type = fields.String(validate=validate.OneOf(v.ORGANISATION_TYPES))
     region = fields.String(validate=REGION)
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=400))
 
 
 # --- pilots -----------------------------------------------------------------------------------
@@ -146,15 +145,13 @@ class PilotSchema(Schema):
     updated_at = fields.DateTime()
 
 
-class PilotQuery(Strict):
+class PilotQuery(PageQuery):
     region = fields.String(validate=REGION)
     phase = fields.String(validate=validate.OneOf(PHASES))
     organisation = fields.String(
         validate=SLUG, metadata={"description": "Lead or partner organisation."}
     )
     active = fields.Boolean()
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=400))
 
 
 class PhaseChangeIn(Strict):
@@ -253,15 +250,13 @@ class ActivitySchema(Schema):
     updated_at = fields.DateTime()
 
 
-class ActivityQuery(Strict):
+class ActivityQuery(PageQuery):
     pilot = fields.String(validate=SLUG)
     activity_type = fields.String(validate=validate.OneOf(v.ACTIVITY_TYPES))
     worker = fields.String(validate=validate.Length(min=1, max=200))
     starts_from = fields.AwareDateTime(metadata={"description": "Starting at or after."})
     starts_before = fields.AwareDateTime()
     active = fields.Boolean()
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=400))
 
 
 # --- instruments ------------------------------------------------------------------------------

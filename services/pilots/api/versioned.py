@@ -15,10 +15,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from marshmallow import Schema
-from werkzeug.exceptions import UnprocessableEntity
 
 from services.pilots.store import records
-from shared.http import field_errors
+from shared.http import field_errors, unprocessable
 from shared.messaging.envelope import Envelope
 from shared.resources import etag, if_match
 from shared.service import service_context
@@ -86,9 +85,7 @@ def check_merged(schema: type[Schema], current: dict[str, Any], patch: dict[str,
     }
     errors = schema().validate(merged)
     if errors:
-        error = UnprocessableEntity(f"{len(errors)} field(s) are invalid; see errors.")
-        error.data = {"errors": field_errors({"json": errors})}
-        raise error
+        raise unprocessable(field_errors({"json": errors}))
 
 
 def _raw(value: Any) -> Any:

@@ -14,19 +14,18 @@ import logging
 import threading
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Engine
 
+from services.pilots.domain.calendar import HELSINKI
 from services.pilots.store.tables import case_task, pilot, pilot_case, scheduled_notice
 from shared.db import UnitOfWork, make_session_factory
 from shared.messaging.envelope import Envelope
 from shared.messaging.events import EventType
 
 log = logging.getLogger(__name__)
-HELSINKI = ZoneInfo("Europe/Helsinki")
 #: A referral nobody has acted on is as idle as a case nobody works on.
 IDLE_STATES = ("referred", "enrolled", "active", "paused", "follow_up")
 

@@ -9,15 +9,15 @@ from the order events came in, so duplicated and out-of-order events end in the 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import Conflict
 
+from services.pilots.domain.calendar import start_of
 from services.pilots.domain.cases import allowed_from, can_transition
 from services.pilots.store.tables import case_transition, pilot, pilot_case, timeline_entry
 from shared.auth import Principal
@@ -26,12 +26,7 @@ from shared.messaging.envelope import Envelope
 from shared.messaging.events import EventType
 
 SOURCE = "/turvaverkko/pilots"
-HELSINKI = ZoneInfo("Europe/Helsinki")
 SYSTEM = Principal("turvaverkko", "system", None, frozenset())
-
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time(0), HELSINKI)
 
 
 def _client(data: dict[str, Any]) -> dict[str, str]:
@@ -90,7 +85,7 @@ def on_referral(event: Envelope, uow: UnitOfWork) -> None:
         session,
         event,
         "referral",
-        _start_of(referred_on),
+        start_of(referred_on),
         {
             "referring_organisation_type": d.get("referring_organisation_type"),
             "reason": d.get("reason"),
@@ -99,7 +94,7 @@ def on_referral(event: Envelope, uow: UnitOfWork) -> None:
     client = _client(d)
     if not _pilot_exists(session, d["pilot_id"]):
         return  # a pilot this service does not know: the timeline keeps the event
-    latest = _latest_activity(session, client) or _start_of(referred_on)
+    latest = _latest_activity(session, client) or start_of(referred_on)
     created = session.execute(
         insert(pilot_case)
         .values(
@@ -175,7 +170,7 @@ def on_outcome(event: Envelope, uow: UnitOfWork) -> None:
         uow.session,
         event,
         "outcome",
-        _start_of(date.fromisoformat(d["measured_on"])),
+        start_of(date.fromisoformat(d["measured_on"])),
         {
             "instrument": d.get("instrument"),
             "time_point": d.get("time_point"),

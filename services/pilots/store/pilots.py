@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import Conflict, UnprocessableEntity
+from werkzeug.exceptions import Conflict
 
 from services.pilots.store import records
 from services.pilots.store.tables import (
@@ -22,6 +22,7 @@ from services.pilots.store.tables import (
     pilot_region,
 )
 from shared.db import UnitOfWork
+from shared.http import unprocessable
 from shared.messaging.envelope import Envelope
 from shared.messaging.events import EventType
 
@@ -129,13 +130,7 @@ def _check_organisations(session: Session, data: dict[str, Any]) -> None:
                 {"pointer": f"#/partner_organisation_ids/{i}", "detail": "No such organisation."}
             )
     if errors:
-        raise _unprocessable(errors)
-
-
-def _unprocessable(errors: list[dict[str, str]]) -> UnprocessableEntity:
-    error = UnprocessableEntity()
-    error.data = {"errors": errors}
-    return error
+        raise unprocessable(errors)
 
 
 def _replace_relations(session: Session, pilot_id: str, data: dict[str, Any]) -> None:

@@ -15,13 +15,13 @@ import itertools
 from collections import Counter
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.pilots.domain.aggregates import AGE_GROUPS, PublishedTable
+from services.pilots.domain.calendar import HELSINKI
 from services.pilots.domain.disclosure import KEY_SPACE, TOTAL, Cell, Key, record_key
 from services.pilots.store.tables import agg_member
 from shared.config import Settings
@@ -29,7 +29,6 @@ from shared.db import UnitOfWork, driver_execute
 from shared.messaging.envelope import Envelope
 from shared.messaging.events import EventType
 
-HELSINKI = ZoneInfo("Europe/Helsinki")
 NONE = "-"
 
 
