@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from services.pilots.consumers import AGGREGATES
 from services.pilots.domain.aggregates import TABLES
 from services.pilots.domain.disclosure import TOTAL
-from services.pilots.store import rollups
+from services.pilots.store.rollup_index import RollupIndex
 from shared.config import Settings
 from shared.db import UnitOfWork, make_session_factory
 from shared.messaging.consumer import Consumer
@@ -65,8 +65,7 @@ def consumer(settings: Settings, engines: dict[str, Engine]) -> Consumer:
 
 
 def cells_of(engines: dict[str, Engine], table: str, period: tuple[date, date], **kw: Any) -> dict:
-    with make_session_factory(engines["pilots"])() as session:
-        return rollups.cells(session, TABLES[table], *period, **kw)
+    return RollupIndex(engines["pilots"], TABLES).cells(TABLES[table], *period, **kw)
 
 
 def test_distinct_counts_stay_right_across_months_pilots_and_duplicate_deliveries(
@@ -223,7 +222,7 @@ def test_a_batched_message_rolls_up_like_its_events_one_by_one_and_a_redelivery_
     deliver_batch(consumer, message)  # the whole message again
     with engines["pilots"].connect() as connection:
         people, total = connection.execute(
-            sa.text("SELECT count(DISTINCT person), sum(events) FROM agg_member")
+            sa.text("SELECT count(DISTINCT person_id), sum(events) FROM agg_member")
         ).one()
     assert (people, total) == (7, 40)
     q3 = (date(2026, 7, 1), date(2026, 10, 1))

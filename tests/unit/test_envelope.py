@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from marshmallow import ValidationError
 
-from shared.messaging.envelope import CloudEventSchema, Envelope
+from shared.messaging.envelope import CloudEventSchema, Envelope, _well_formed
 from shared.messaging.events import ALL_EVENT_TYPES, EventType
 from shared.observability import reset_request_id, set_request_id
 
@@ -96,3 +96,61 @@ def test_event_ids_are_random_uuids_and_a_forked_child_draws_its_own() -> None:
     os.waitpid(child, 0)
     from_child = os.read(read, 100).decode()
     assert from_child != new_event_id()
+
+
+_ODD_VALUES = st.sampled_from(
+    [None, "", "x" * 201, "x" * 501, 7, 1.5, True, [], {}, "1.0", "0.3", "application/xml"]
+)
+_TIMES = st.sampled_from(
+    [
+        "2026-07-01T12:00:00+03:00",
+        "2026-07-01T12:00:00Z",
+        "2026-07-01T12:00:00",  # no offset: refused
+        "2026-07-01",
+        "yesterday",
+        "2026-02-30T12:00:00+02:00",
+    ]
+)
+
+
+@given(
+    changes=st.dictionaries(
+        st.sampled_from(
+            [
+                "specversion",
+                "id",
+                "source",
+                "type",
+                "subject",
+                "datacontenttype",
+                "data",
+                "requestid",
+                "extension",
+            ]
+        ),
+        _ODD_VALUES | st.sampled_from(sorted(ALL_EVENT_TYPES)),
+        max_size=3,
+    ),
+    time=_TIMES,
+    dropped=st.sets(st.sampled_from(["id", "source", "type", "time", "data", "subject"])),
+)
+def test_the_fast_path_and_the_schema_give_the_same_answer(
+    changes: dict, time: str, dropped: set[str]
+) -> None:
+    """A consumer reads events through a hand-written check of the usual case; it must accept
+    exactly what the schema accepts, as the same envelope, and leave everything else to it."""
+    raw = Envelope.new(EventType.PLATFORM_PROBE, "/t", {"n": 1}).to_dict() | {"time": time}
+    raw |= changes
+    for name in dropped:
+        raw.pop(name, None)
+    try:
+        expected: Envelope | None = CloudEventSchema().load(raw)
+    except ValidationError:
+        expected = None
+    fast = _well_formed(raw)
+    assert fast is None or fast == expected
+    if expected is not None:
+        assert Envelope.from_dict(raw) == expected
+    else:
+        with pytest.raises(ValidationError):
+            Envelope.from_dict(raw)

@@ -10,14 +10,14 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Response, request
+from flask import Response, current_app, request
 from flask.views import MethodView
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 from werkzeug.exceptions import Forbidden, NotFound
 
 from services.pilots.domain.aggregates import TABLES, InvalidPeriod, PublishedTable, period_months
 from services.pilots.domain.disclosure import TOTAL, PerturbationTable, protect
-from services.pilots.store import rollups
+from services.pilots.store.rollup_index import RollupIndex
 from shared.auth import current_principal, require_roles
 from shared.reference.regions import region_codes
 from shared.service import ApiBlueprint as Blueprint
@@ -111,10 +111,8 @@ def _scope(query: dict[str, Any]) -> None:
 def protected_table(table: PublishedTable, query: dict[str, Any]) -> dict[str, Any]:
     settings = service_context().settings
     start, end = period_months(query["period"])
-    with service_context().unit_of_work() as uow:
-        extended = rollups.cells(
-            uow.session, table, start, end, query.get("pilot"), query.get("region")
-        )
+    index: RollupIndex = current_app.extensions["rollup_index"]
+    extended = index.cells(table, start, end, query.get("pilot"), query.get("region"))
     published = protect(extended, settings.disclosure_threshold)
     noise = PerturbationTable()
     cells = [

@@ -27,9 +27,11 @@ marginal: a dimension's value ``TOTAL`` sums over it):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -81,17 +83,31 @@ class PerturbationTable:
         return sum((w * (i - d) ** 2 for i, w in enumerate(self.weights)), Fraction(0))
 
     def noise(self, count: int, cell_key: int, threshold: int) -> int:
+        """The noise the cell key picks: the key, as a point in [0, 1), falls in one value's
+        share of the (cut and renormalised) distribution — exact integer arithmetic."""
         d = self.max_noise
         lowest = max(-d, threshold - count)  # never below the threshold
-        options = [(v, self.weights[v + d]) for v in range(lowest, d + 1)]
-        total = sum(w for _, w in options)
-        point = Fraction(cell_key, KEY_SPACE) * total
-        running = Fraction(0)
-        for value, weight in options:
-            running += weight
-            if point < running:
+        total, bounds = _shares(tuple(self.weights), lowest)
+        point = cell_key * total
+        for value, bound in bounds:
+            if point < bound:
                 return value
-        return options[-1][0]
+        return bounds[-1][0]
+
+
+@functools.cache
+def _shares(weights: tuple[Fraction, ...], lowest: int) -> tuple[int, tuple[tuple[int, int], ...]]:
+    """The values from ``lowest`` up with the upper bound of each one's share, scaled so that a
+    cell key ``k`` falls in a value's share when ``k * total`` is below its bound."""
+    d = len(weights) // 2
+    scale = math.lcm(*(w.denominator for w in weights))
+    options = [(v, int(weights[v + d] * scale)) for v in range(lowest, d + 1)]
+    total = sum(w for _, w in options)
+    bounds, running = [], 0
+    for value, weight in options:
+        running += weight
+        bounds.append((value, running * KEY_SPACE))
+    return total, tuple(bounds)
 
 
 def primary(cells: Mapping[Key, Cell], threshold: int) -> set[Key]:

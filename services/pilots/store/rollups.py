@@ -1,6 +1,6 @@
 """The roll-up: maintained incrementally by the ``aggregates`` consumer — one set-based upsert per
-message, a batch of events counted per cell and person first — never by re-scanning events; and
-read into protected tables.
+message, a batch of events counted per cell and person first — never by re-scanning events. The
+aggregates API reads it through ``rollup_index.py``.
 
 Each event adds its young person to one base cell (or, again, counts one more event there). What
 counts: attended participations (an absence or a cancellation is not taking part), referrals, and
@@ -11,19 +11,15 @@ pseudonym under the earlier key, so that the same young person stays one person.
 from __future__ import annotations
 
 import functools
-import itertools
 from collections import Counter
 from datetime import date, datetime
 from typing import Any
 
 import orjson
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.pilots.domain.aggregates import AGE_GROUPS, PublishedTable
 from services.pilots.domain.calendar import HELSINKI
-from services.pilots.domain.disclosure import KEY_SPACE, TOTAL, Cell, Key, record_key
-from services.pilots.store.tables import agg_member
+from services.pilots.domain.disclosure import record_key
 from shared.config import Settings
 from shared.db import UnitOfWork, driver_execute
 from shared.messaging.envelope import Envelope
@@ -42,14 +38,59 @@ def person_of(data: dict[str, Any]) -> str:
 
 _ADD = (
     "INSERT INTO agg_member (measure, month, pilot_id, region, gender, age_band, activity_type, "
-    "kind, person, record_key, events) SELECT measure, month, pilot_id, region, gender, age_band, "
-    "activity_type, kind, person, record_key, events FROM jsonb_to_recordset(%(rows)s::jsonb) AS "
+    "kind, person_id, events) SELECT measure, month, pilot_id, region, gender, age_band, "
+    "activity_type, kind, person_id, events FROM jsonb_to_recordset(%(rows)s::jsonb) AS "
     "r(measure text, month date, pilot_id text, region text, gender text, age_band text, "
-    "activity_type text, kind text, person text, record_key bigint, events int) "
-    "ON CONFLICT (measure, month, pilot_id, region, gender, age_band, activity_type, kind, person) "
-    "DO UPDATE SET events = agg_member.events + EXCLUDED.events"
+    "activity_type text, kind text, person_id int, events int) "
+    "ON CONFLICT (measure, month, pilot_id, region, gender, age_band, activity_type, kind, "
+    "person_id) DO UPDATE SET events = agg_member.events + EXCLUDED.events"
 )
+_NEW_PEOPLE = (
+    "INSERT INTO agg_person (person, record_key) SELECT person, record_key "
+    "FROM unnest(%(people)s::text[], %(keys)s::bigint[]) AS p(person, record_key) "
+    "ON CONFLICT (person) DO NOTHING RETURNING id, person"
+)
+_PEOPLE = "SELECT id, person FROM agg_person WHERE person = ANY(%(people)s::text[])"
 _KEY = ("measure", "month", "pilot_id", "region", "gender", "age_band", "activity_type", "kind")
+
+
+class PersonIds:
+    """The roll-up's integer id of each young person, remembered per process once committed.
+
+    A person first seen in this transaction is not remembered until read back as committed by a
+    later one: a rolled-back insert must not leave an id that points at nobody.
+    """
+
+    LIMIT = 500_000
+
+    def __init__(self) -> None:
+        self._known: dict[str, int] = {}
+
+    def forget(self) -> None:
+        self._known.clear()
+
+    def resolve(self, session: Session, people: set[str]) -> dict[str, int]:
+        ids = {p: self._known[p] for p in people if p in self._known}
+        missing = sorted(people - ids.keys())  # sorted: concurrent inserts lock in one order
+        if not missing:
+            return ids
+        secret = _secret()
+        for pid, person in driver_execute(
+            session,
+            _NEW_PEOPLE,
+            {"people": missing, "keys": [record_key(secret, p) for p in missing]},
+        ):
+            ids[person] = pid
+        older = [p for p in missing if p not in ids]
+        if older:  # a new statement sees what a concurrent transaction has just committed
+            if len(self._known) + len(older) > self.LIMIT:
+                self._known.clear()
+            for pid, person in driver_execute(session, _PEOPLE, {"people": older}):
+                ids[person] = self._known[person] = pid
+        return ids
+
+
+person_ids = PersonIds()
 
 
 def _row(event: Envelope) -> dict[str, Any] | None:
@@ -88,10 +129,9 @@ def add_events(events: list[Envelope], uow: UnitOfWork) -> None:
             counts[(*(row[k] for k in _KEY), row["person"])] += 1
     if not counts:
         return
-    secret = _secret()
+    ids = person_ids.resolve(uow.session, {key[-1] for key in counts})
     rows = [
-        dict(zip((*_KEY, "person"), key, strict=True))
-        | {"record_key": record_key(secret, key[-1]), "events": n}
+        dict(zip(_KEY, key[:-1], strict=True)) | {"person_id": ids[key[-1]], "events": n}
         for key, n in counts.items()
     ]
     driver_execute(uow.session, _ADD, {"rows": orjson.dumps(rows).decode()})
@@ -105,60 +145,3 @@ def add_event(event: Envelope, uow: UnitOfWork) -> None:
 def _secret() -> bytes:
     """The record-key secret, from the environment like every setting of a worker process."""
     return Settings.from_env().record_key_secret.encode()
-
-
-def _column(name: str) -> sa.ColumnElement[Any]:
-    if name == "age_group":
-        return sa.case(
-            *((agg_member.c.age_band == band, group) for band, group in AGE_GROUPS.items()),
-            else_="other",
-        ).label("age_group")
-    if name == "month":
-        return sa.func.to_char(agg_member.c.month, "YYYY-MM").label("month")
-    return agg_member.c[name].label(name)
-
-
-def cells(
-    session: Session,
-    table: PublishedTable,
-    start: date,
-    end: date,
-    pilot_id: str | None = None,
-    region: str | None = None,
-) -> dict[Key, Cell]:
-    """The extended table (every total included) of distinct young people and their cell keys,
-    straight from the roll-up: one query with grouping sets."""
-    columns = [_column(c) for c in table.columns]
-    where = [
-        agg_member.c.measure == table.measure,
-        agg_member.c.month >= start,
-        agg_member.c.month < end,
-    ]
-    if pilot_id is not None:
-        where.append(agg_member.c.pilot_id == pilot_id)
-    if region is not None:
-        where.append(agg_member.c.region == region)
-    dims = len(columns)
-    sets = [
-        tuple(c for c, keep in zip(columns, mask, strict=True) if keep) for mask in _masks(dims)
-    ]
-    stmt = (
-        sa.select(
-            *columns,
-            *(sa.func.grouping(c).label(f"g{i}") for i, c in enumerate(columns)),
-            sa.func.count(sa.distinct(agg_member.c.person)).label("people"),
-            sa.func.sum(sa.distinct(agg_member.c.record_key)).label("key_sum"),
-        )
-        .where(*where)
-        .group_by(sa.func.grouping_sets(*(sa.tuple_(*s) if s else sa.text("()") for s in sets)))
-    )
-    out: dict[Key, Cell] = {}
-    for row in session.execute(stmt):
-        key = tuple(TOTAL if row[dims + i] else str(row[i]) for i in range(dims))
-        out[key] = Cell(int(row.people), int(row.key_sum or 0) % KEY_SPACE)
-    out.setdefault(tuple(TOTAL for _ in range(dims)), Cell(0, 0))
-    return out
-
-
-def _masks(dims: int) -> list[tuple[bool, ...]]:
-    return list(itertools.product((True, False), repeat=dims))

@@ -260,10 +260,24 @@ audit_entry = sa.Table(
 
 # --- roll-ups for the coordinators' aggregates ------------------------------------------------
 
+#: The young people of the roll-up: the cross-pilot pseudonym (during a key rotation, the one under
+#: the earlier key) gets a small integer id — what the aggregates index keeps in its bitmaps — and
+#: its record key, the keyed hash that feeds the cell key (``domain/disclosure.py``).
+agg_person = sa.Table(
+    "agg_person",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("person", sa.Text, nullable=False, unique=True),
+    sa.Column("record_key", sa.BigInteger, nullable=False),
+)
+
 #: One row per young person per base cell: measure × month × pilot × region × gender × age band ×
 #: activity type × participation kind (for outcomes: instrument × time point; '-' where none).
-#: Distinct counts at any level are counts of distinct ``person`` over these rows, so a young
-#: person in two months or two pilots counts once in the total; ``record_key`` feeds the cell key.
+#: Distinct counts at any level are counts of distinct ``person_id`` over these rows, so a young
+#: person in two months or two pilots counts once in the total. ``txid`` is the transaction that
+#: added the row: every row an earlier reader has not seen has a ``txid`` at or above the oldest
+#: transaction still running when it read (``pg_snapshot_xmin``), which is how the aggregates
+#: index reads only what is new.
 agg_member = sa.Table(
     "agg_member",
     metadata,
@@ -275,7 +289,13 @@ agg_member = sa.Table(
     sa.Column("age_band", sa.Text, primary_key=True),
     sa.Column("activity_type", sa.Text, primary_key=True),
     sa.Column("kind", sa.Text, primary_key=True),
-    sa.Column("person", sa.Text, primary_key=True),
-    sa.Column("record_key", sa.BigInteger, nullable=False),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("agg_person.id"), primary_key=True),
     sa.Column("events", sa.Integer, nullable=False),
+    sa.Column(
+        "txid",
+        sa.BigInteger,
+        nullable=False,
+        server_default=sa.text("(pg_current_xact_id()::text::bigint)"),
+    ),
+    sa.Index("agg_member_txid", "txid"),
 )
