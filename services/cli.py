@@ -80,7 +80,11 @@ def web_app(service: str) -> Flask:
     settings = Settings.from_env()
     configure_logging(f"{service}.web", settings.log_level)
     module = __import__(f"services.{service}.app", fromlist=["create_app"])
-    return module.create_app(settings)
+    app = module.create_app(settings)
+    warm = getattr(module, "warm", None)  # what a service prepares as a worker starts
+    if warm is not None:
+        warm(app)
+    return app
 
 
 def _cmd_check(settings: Settings, _args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from services.pilots.app import warm
 from services.pilots.consumers import AGGREGATES
 from services.pilots.domain.aggregates import AGE_GROUPS, TABLES, period_months
 from services.pilots.domain.disclosure import KEY_SPACE, TOTAL, Cell
@@ -189,3 +190,13 @@ def test_a_young_person_first_seen_in_a_rolled_back_transaction_counts_when_seen
     assert deliver(consumer, again) == [Outcome.ACK]
     with engines["pilots"].connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM agg_person")).scalar() == 1
+
+
+def test_a_web_worker_loads_the_index_as_it_starts_not_at_the_first_request(
+    pilots_app: Any, consumer: Consumer
+) -> None:
+    deliver_batch(consumer, synthetic_events(seed=3, n=50))
+    index: RollupIndex = pilots_app.extensions["rollup_index"]
+    assert not index.loaded.is_set()
+    warm(pilots_app)
+    assert index.loaded.wait(30)

@@ -25,10 +25,12 @@ an array indexed by person id.
 from __future__ import annotations
 
 import itertools
+import operator
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
+from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
@@ -39,31 +41,34 @@ from services.pilots.domain.disclosure import KEY_SPACE, TOTAL, Cell, Key
 
 #: A base cell without its measure and month: pilot, region, gender, age band, activity type, kind.
 Rest = tuple[str, str, str, str, str, str]
-_FIELDS = ("pilot_id", "region", "gender", "age_band", "activity_type", "kind")
+#: A base cell as the tables see it: the month as ``YYYY-MM``, the rest, and the ESF+ age group.
+Full = tuple[str, str, str, str, str, str, str, str]
+_FULL = ("month", "pilot_id", "region", "gender", "age_band", "activity_type", "kind", "age_group")
 
 _HORIZON = sa.text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
 _NEW_ROWS = sa.text(
-    "SELECT m.measure, m.month, m.pilot_id, m.region, m.gender, m.age_band, m.activity_type, "
-    "m.kind, array_agg(m.person_id), array_agg(p.record_key) "
-    "FROM agg_member m JOIN agg_person p ON p.id = m.person_id WHERE m.txid >= :since "
-    "GROUP BY m.measure, m.month, m.pilot_id, m.region, m.gender, m.age_band, m.activity_type, "
-    "m.kind"
+    "SELECT measure, month, pilot_id, region, gender, age_band, activity_type, kind, "
+    "array_agg(person_id) FROM agg_member WHERE txid >= :since "
+    "GROUP BY measure, month, pilot_id, region, gender, age_band, activity_type, kind"
 )
+_RECORD_KEYS = sa.text("SELECT id, record_key FROM agg_person WHERE id = ANY(:ids)")
 
 
-def _value(column: str) -> Callable[[date, Rest], str]:
-    """How a table's column is read off a base cell."""
-    if column == "month":
-        return lambda month, _: f"{month.year:04d}-{month.month:02d}"
-    if column == "age_group":
-        return lambda _, rest: AGE_GROUPS.get(rest[3], "other")
-    position = _FIELDS.index(column)
-    return lambda _, rest: rest[position]
+def _full(month: date, rest: Rest) -> Full:
+    return (
+        f"{month.year:04d}-{month.month:02d}",
+        *rest,
+        AGE_GROUPS.get(rest[3], "other"),
+    )
 
 
-def _cell_of(table: PublishedTable) -> Callable[[date, Rest], Key]:
-    values = [_value(c) for c in table.columns]
-    return lambda month, rest: tuple(v(month, rest) for v in values)
+def _cell_of(table: PublishedTable) -> Callable[[Full], Key]:
+    """How a table's finest cell is read off a base cell."""
+    positions = [_FULL.index(c) for c in table.columns]
+    if len(positions) == 1:
+        [position] = positions
+        return lambda full: (full[position],)
+    return operator.itemgetter(*positions)
 
 
 class RollupIndex:
@@ -74,14 +79,20 @@ class RollupIndex:
         self._engine = engine
         self._tables = dict(tables)
         self._cell_of = {name: _cell_of(t) for name, t in self._tables.items()}
+        self._by_measure = {
+            m: [n for n, t in self._tables.items() if t.measure == m]
+            for m in {t.measure for t in self._tables.values()}
+        }
         self._lock = threading.Lock()
+        self.loaded = threading.Event()  # set once the whole roll-up has been read
         self._horizon: int | None = None  # None: nothing read yet
         self._keys = np.zeros(1024, dtype=np.uint64)  # record key by person id
-        # (measure, month) -> base cell -> people
-        self._base: dict[tuple[str, date], dict[Rest, BitMap]] = defaultdict(dict)
-        # (measure, month, pilot) and (measure, month, region) -> [(base cell, people)]
-        self._by_pilot: dict[tuple[str, date, str], list[tuple[Rest, BitMap]]] = defaultdict(list)
-        self._by_region: dict[tuple[str, date, str], list[tuple[Rest, BitMap]]] = defaultdict(list)
+        self._keyed = BitMap()  # the people whose record key is in _keys
+        # (measure, month) -> base cell -> (the cell as the tables see it, its people)
+        self._base: dict[tuple[str, date], dict[Rest, tuple[Full, BitMap]]] = defaultdict(dict)
+        # (measure, month, pilot) and (measure, month, region) -> [(full base cell, people)]
+        self._by_pilot: dict[tuple[str, date, str], list[tuple[Full, BitMap]]] = defaultdict(list)
+        self._by_region: dict[tuple[str, date, str], list[tuple[Full, BitMap]]] = defaultdict(list)
         # table -> month -> finest cell -> people (all pilots, all regions)
         self._projection: dict[str, dict[date, dict[Key, BitMap]]] = {
             name: defaultdict(dict) for name in self._tables
@@ -90,47 +101,66 @@ class RollupIndex:
     # --- keeping in step -----------------------------------------------------------------------
 
     def refresh(self) -> int:
-        """Read what the roll-up gained since the last read; returns the rows read."""
+        """Read what the roll-up gained since the last read; returns the base cells read."""
         with self._lock:
             return self._refresh()
 
     def _refresh(self) -> int:
         # The horizon first, from a snapshot no later than the one that reads the rows: what that
         # read cannot see belongs to a transaction running at or after it, with an id at or
-        # above the horizon. Two statements, no transaction to open or close.
-        with self._engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        # above the horizon. Later reads are small: two statements, no transaction. The first
+        # read streams the whole roll-up in a transaction, a few thousand cells at a time.
+        first = self._horizon is None
+        options: dict[str, Any] = (
+            {"yield_per": 2_000} if first else {"isolation_level": "AUTOCOMMIT"}
+        )
+        seen, cells = BitMap(), 0
+        with self._engine.connect().execution_options(**options) as conn:
             horizon = int(conn.execute(_HORIZON).scalar_one())
-            rows = conn.execute(_NEW_ROWS, {"since": self._horizon or 0}).all()
-        for measure, month, *rest, people, keys in rows:
-            self._add(measure, month, tuple(rest), people, keys)  # type: ignore[arg-type]
+            for measure, month, *rest, people in conn.execute(
+                _NEW_ROWS, {"since": self._horizon or 0}
+            ):
+                seen.update(people)
+                self._add(measure, month, tuple(rest), people)  # type: ignore[arg-type]
+                cells += 1
+            unkeyed = seen - self._keyed
+            if unkeyed:
+                self._learn_keys(conn.execute(_RECORD_KEYS, {"ids": list(unkeyed)}).all())
+                self._keyed |= unkeyed
         self._horizon = horizon
-        return len(rows)
+        self.loaded.set()
+        return cells
 
-    def _add(
-        self, measure: str, month: date, rest: Rest, people: list[int], keys: list[int]
-    ) -> None:
-        top = max(people)
+    def _learn_keys(self, rows: list[Any]) -> None:
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        keys = np.fromiter((r[1] for r in rows), dtype=np.uint64, count=len(rows))
+        top = int(ids.max())
         if top >= len(self._keys):
             grown = np.zeros(max(top + 1, 2 * len(self._keys)), dtype=np.uint64)
             grown[: len(self._keys)] = self._keys
             self._keys = grown
-        self._keys[people] = keys
+        self._keys[ids] = keys
+
+    def _add(self, measure: str, month: date, rest: Rest, people: list[int]) -> None:
+        added = BitMap(people)
         cells = self._base[(measure, month)]
-        existing = cells.get(rest)
-        if existing is None:
-            existing = cells[rest] = BitMap()
-            self._by_pilot[(measure, month, rest[0])].append((rest, existing))
-            self._by_region[(measure, month, rest[1])].append((rest, existing))
-        existing.update(people)
-        for name, table in self._tables.items():
-            if table.measure == measure:
-                finest = self._projection[name][month]
-                key = self._cell_of[name](month, rest)
-                target = finest.get(key)
-                if target is None:
-                    finest[key] = BitMap(people)
-                else:
-                    target.update(people)
+        known = cells.get(rest)
+        if known is None:
+            full = _full(month, rest)
+            entry = cells[rest] = (full, BitMap(added))
+            self._by_pilot[(measure, month, rest[0])].append(entry)
+            self._by_region[(measure, month, rest[1])].append(entry)
+        else:
+            full = known[0]
+            known[1].update(added)
+        for name in self._by_measure.get(measure, ()):
+            finest = self._projection[name][month]
+            key = self._cell_of[name](full)
+            target = finest.get(key)
+            if target is None:
+                finest[key] = BitMap(added)
+            else:
+                target.update(added)
 
     # --- answering -----------------------------------------------------------------------------
 
@@ -161,16 +191,16 @@ class RollupIndex:
         else:
             cell_of = self._cell_of[table.name]
             for month in months:
-                for rest, people in self._narrowed(table.measure, month, pilot_id, region):
-                    groups[cell_of(month, rest)].append(people)
+                for full, people in self._narrowed(table.measure, month, pilot_id, region):
+                    groups[cell_of(full)].append(people)
         return {key: BitMap.union(*people) for key, people in groups.items()}
 
     def _narrowed(
         self, measure: str, month: date, pilot_id: str | None, region: str | None
-    ) -> Iterable[tuple[Rest, BitMap]]:
+    ) -> Iterable[tuple[Full, BitMap]]:
         if pilot_id is not None:
             cells = self._by_pilot.get((measure, month, pilot_id), [])
-            return cells if region is None else [c for c in cells if c[0][1] == region]
+            return cells if region is None else [c for c in cells if c[0][2] == region]
         assert region is not None
         return self._by_region.get((measure, month, region), [])
 
