@@ -9,6 +9,11 @@ from typing import Any
 from services.intake.consumers import CONSUMERS as INTAKE_CONSUMERS
 from services.intake.consumers.imports import build_import_worker
 from services.notifications.consumers import CONSUMERS as NOTIFICATIONS_CONSUMERS
+from services.notifications.consumers.dead_letters import (
+    DeadLetterWatcher,
+    build_dead_letter_watcher,
+)
+from services.notifications.consumers.sender import build_sender
 from services.pilots.consumers import CONSUMERS as PILOTS_CONSUMERS
 from services.pilots.consumers.scheduler import build_scheduler
 from shared.messaging.consumer import ConsumerSpec
@@ -31,6 +36,16 @@ class ServiceDefinition:
         raise KeyError(f"{self.name} has no consumer {name!r} (it has: {known})")
 
 
+def consumer_queues() -> list[str]:
+    """The queue of every consumer of every service."""
+    return [spec.queue.name for d in SERVICES.values() for spec in d.consumers]
+
+
+def _dead_letter_watcher(settings: Any, engine: Any) -> DeadLetterWatcher:
+    """The notifications service watches every consumer's dead letters, its own included."""
+    return build_dead_letter_watcher(settings, engine, consumer_queues())
+
+
 SERVICES: dict[str, ServiceDefinition] = {
     "intake": ServiceDefinition(
         "intake",
@@ -45,6 +60,9 @@ SERVICES: dict[str, ServiceDefinition] = {
         workers={"scheduler": build_scheduler},
     ),
     "notifications": ServiceDefinition(
-        "notifications", publishes=True, consumers=NOTIFICATIONS_CONSUMERS
+        "notifications",
+        publishes=True,
+        consumers=NOTIFICATIONS_CONSUMERS,
+        workers={"sender": build_sender, "dead-letters": _dead_letter_watcher},
     ),
 }

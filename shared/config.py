@@ -6,6 +6,7 @@ workers and CLI receive the resulting frozen object instead of reading ``os.envi
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -96,6 +97,36 @@ class Settings:
     scheduler_interval: float = 60.0
     #: Processes that validate and prepare an import's rows in parallel (0: in the import worker).
     import_preparers: int = 2
+    # Notifications. Links in notifications point into the web UI at this address.
+    notifications_link_base: str = "http://127.0.0.1:8080"
+    #: The hour (Finnish time, 0–23) at which daily digests are sent.
+    notifications_digest_hour: int = 7
+    #: E-mail: the SMTP server, its credentials (none if the user name is empty), and ``none``,
+    #: ``starttls`` or ``tls`` (implicit TLS, usually port 465).
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_security: str = "none"
+    smtp_timeout: float = 10.0
+    mail_from: str = "Turvaverkko <no-reply@turvaverkko.example.org>"
+    #: Webhooks: seconds to wait for a receiver; networks a receiver may be in although they are
+    #: not public (CIDRs, comma-separated, e.g. a regional system's private network). Empty:
+    #: public addresses only — never loopback, private, link-local, multicast or reserved.
+    webhook_timeout: float = 10.0
+    webhook_allowed_networks: tuple[str, ...] = ()
+    #: Failed e-mails and webhooks are retried with exponential back-off and full jitter: the
+    #: n-th retry waits at most base·2ⁿ⁻¹ seconds (never more than the cap), for up to the
+    #: window from the first attempt; then the delivery is failed.
+    delivery_retry_base_seconds: float = 30.0
+    delivery_retry_max_delay_seconds: float = 3600.0
+    delivery_retry_window_hours: float = 24.0
+    #: The sender: deliveries claimed at a time, sent in parallel, seconds between polls when
+    #: idle, and how long a claimed delivery is left to its sender before another may take it.
+    sender_batch_size: int = 50
+    sender_concurrency: int = 8
+    sender_poll_interval: float = 1.0
+    sender_lease_seconds: float = 300.0
     # HTTP
     max_body_bytes: int = 5 * 1024 * 1024
     rate_limit: str = "600 per minute"
@@ -141,6 +172,21 @@ class Settings:
                 raise ConfigError(f"{PREFIX}{name.upper()} must be at least 1")
         if any(alg.upper().startswith("HS") or alg == "none" for alg in self.jwt_algorithms):
             raise ConfigError(f"{PREFIX}JWT_ALGORITHMS may list only asymmetric algorithms")
+        if self.smtp_security not in {"none", "starttls", "tls"}:
+            raise ConfigError(f"{PREFIX}SMTP_SECURITY must be none, starttls or tls")
+        if not 0 <= self.notifications_digest_hour <= 23:
+            raise ConfigError(f"{PREFIX}NOTIFICATIONS_DIGEST_HOUR must be 0–23")
+        for network in self.webhook_allowed_networks:
+            try:
+                ipaddress.ip_network(network)
+            except ValueError:
+                raise ConfigError(
+                    f"{PREFIX}WEBHOOK_ALLOWED_NETWORKS must list networks such as 10.20.0.0/16"
+                ) from None
+        if self.sender_lease_seconds <= 2 * max(self.smtp_timeout, self.webhook_timeout):
+            raise ConfigError(
+                f"{PREFIX}SENDER_LEASE_SECONDS must exceed twice the SMTP and webhook timeouts"
+            )
 
     def database_name(self, service: str) -> str:
         return f"{self.database_prefix}{service}"

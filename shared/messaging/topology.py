@@ -8,6 +8,7 @@ dead-lettering requires ``x-overflow: reject-publish``; a full queue then refuse
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +85,30 @@ def declare(settings: Settings, specs: list[QueueSpec] | tuple[QueueSpec, ...] =
         declare_events_exchange(channel, settings)
         for spec in specs:
             declare_consumer_queue(channel, settings, spec)
+    finally:
+        if connection.is_open:
+            connection.close()
+
+
+def declare_dead_letter_watch(settings: Settings, queue: str, watched: Iterable[str]) -> None:
+    """Declare a queue that gets a copy of every message dead-lettered from the ``watched``
+    consumer queues: it is bound to the dead-letter exchange with each one's routing key (its
+    name), beside that queue's own dead-letter queue, which keeps the original. Its delivery
+    limit has no dead-letter exchange: a copy that cannot be handled is dropped, the original
+    stays where it was."""
+    connection = pika.BlockingConnection(connection_parameters(settings))
+    try:
+        channel = connection.channel()
+        channel.exchange_declare(
+            settings.dead_letter_exchange, exchange_type="direct", durable=True
+        )
+        channel.queue_declare(
+            queue,
+            durable=True,
+            arguments={"x-queue-type": "quorum", "x-delivery-limit": settings.delivery_limit},
+        )
+        for name in watched:
+            channel.queue_bind(queue, settings.dead_letter_exchange, routing_key=name)
     finally:
         if connection.is_open:
             connection.close()

@@ -307,6 +307,7 @@ def _job_event(event_type: str, job: Any) -> Envelope:
         "duplicates": job.duplicates,
         "rejected": job.rejected,
         "uploaded_by": job.created_by,
+        "uploaded_by_role": job.created_by_role,
         "organisation": job.created_by_org,
     }
     if job.failure:

@@ -1,5 +1,233 @@
-"""The notifications service's own tables (the platform tables live in `shared.messaging.schema`)."""
+"""The notifications service's own tables (the platform tables live in `shared.messaging.schema`).
+
+- Who can be told: ``recipient`` (the directory: a user's e-mail address, language, role and
+  organisation, kept by admins), ``preference`` (each user's choice per channel: immediately,
+  in a daily digest, or not at all), ``organisation_contact`` (the person an organisation's
+  integration answers to), and ``pilot`` / ``pilot_member``: this service's copy of the pilots
+  and their members, kept from ``pilot.published``.
+- What they are told: ``notification`` is the in-app inbox; ``delivery`` is one message to send
+  by e-mail or webhook (or held for a digest), and ``delivery_attempt`` its log, one row per try.
+- How: ``rule_setting`` holds the admins' choices over the built-in rules;
+  ``webhook_endpoint`` the receivers organisations registered.
+
+Nothing here holds client data: notifications carry only what happened (a template and a few
+non-identifying parameters) and a link.
+"""
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 metadata = sa.MetaData()
+
+
+def _timestamps() -> list[sa.Column]:
+    return [
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+    ]
+
+
+recipient = sa.Table(
+    "recipient",
+    metadata,
+    sa.Column("subject", sa.Text, primary_key=True),  # the token's `sub`
+    sa.Column("email", sa.Text),
+    sa.Column("language", sa.Text, nullable=False, server_default="fi"),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("organisation", sa.Text),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    *_timestamps(),
+    sa.Index("recipient_by_role", "role", "subject"),
+)
+
+preference = sa.Table(
+    "preference",
+    metadata,
+    sa.Column("subject", sa.Text, primary_key=True),
+    sa.Column("inbox", sa.Text, nullable=False, server_default="immediate"),
+    sa.Column("email", sa.Text, nullable=False, server_default="immediate"),
+    #: Overrides the directory's language when set.
+    sa.Column("language", sa.Text),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    *_timestamps(),
+)
+
+organisation_contact = sa.Table(
+    "organisation_contact",
+    metadata,
+    sa.Column("organisation", sa.Text, primary_key=True),
+    sa.Column("email", sa.Text, nullable=False),
+    sa.Column("language", sa.Text, nullable=False, server_default="fi"),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    *_timestamps(),
+)
+
+pilot = sa.Table(
+    "pilot",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("name_fi", sa.Text, nullable=False),
+    sa.Column("name_sv", sa.Text),
+    sa.Column("name_en", sa.Text),
+    sa.Column("lead_organisation_id", sa.Text),
+    sa.Column(
+        "partner_organisation_ids",
+        postgresql.ARRAY(sa.Text),
+        nullable=False,
+        server_default="{}",
+    ),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+pilot_member = sa.Table(
+    "pilot_member",
+    metadata,
+    sa.Column("pilot_id", sa.Text, sa.ForeignKey("pilot.id"), primary_key=True),
+    sa.Column("subject", sa.Text, primary_key=True),
+    sa.Column("role", sa.Text, nullable=False),
+)
+
+rule_setting = sa.Table(
+    "rule_setting",
+    metadata,
+    sa.Column("event_type", sa.Text, primary_key=True),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("updated_by", sa.Text, nullable=False),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+)
+
+webhook_endpoint = sa.Table(
+    "webhook_endpoint",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("organisation", sa.Text, nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("event_types", postgresql.ARRAY(sa.Text), nullable=False),
+    #: ``whsec_`` + base64: the Standard Webhooks signing secret, shown once at registration.
+    sa.Column("secret", sa.Text, nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column("deleted_at", sa.DateTime(timezone=True)),
+    sa.Index("webhook_endpoint_by_organisation", "organisation", "id"),
+)
+
+notification = sa.Table(
+    "notification",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("recipient", sa.Text, nullable=False),
+    #: The event told of; none for a digest.
+    sa.Column("event_id", sa.Text),
+    sa.Column("event_type", sa.Text),
+    sa.Column("template", sa.Text, nullable=False),
+    sa.Column("params", postgresql.JSONB, nullable=False, server_default="{}"),
+    #: A path in the web UI (the link base is prepended when it is shown).
+    sa.Column("link", sa.Text, nullable=False),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column("read_at", sa.DateTime(timezone=True)),
+    sa.Index(
+        "notification_once_per_event",
+        "event_id",
+        "recipient",
+        unique=True,
+        postgresql_where=sa.text("event_id IS NOT NULL"),
+    ),
+    sa.Index("notification_inbox", "recipient", "id"),
+    sa.Index(
+        "notification_unread",
+        "recipient",
+        "id",
+        postgresql_where=sa.text("read_at IS NULL"),
+    ),
+)
+
+delivery = sa.Table(
+    "delivery",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    #: The Standard Webhooks ``webhook-id``: the same on every attempt, so receivers de-duplicate.
+    sa.Column("message_id", sa.Text, nullable=False, unique=True),
+    sa.Column("channel", sa.Text, nullable=False),  # email | webhook | inbox (held for a digest)
+    sa.Column("kind", sa.Text, nullable=False, server_default="single"),  # single | digest
+    #: Who it is for, once: a subject, ``contact:<organisation>``, or a webhook endpoint's id.
+    sa.Column("destination", sa.Text, nullable=False),
+    sa.Column("recipient", sa.Text),  # the subject, when it is a user
+    sa.Column("endpoint_id", sa.Text, sa.ForeignKey("webhook_endpoint.id")),
+    sa.Column("address", sa.Text),  # the e-mail address
+    sa.Column("language", sa.Text, nullable=False, server_default="fi"),
+    sa.Column("event_id", sa.Text),
+    sa.Column("event_type", sa.Text),
+    sa.Column("template", sa.Text, nullable=False),
+    sa.Column("params", postgresql.JSONB, nullable=False, server_default="{}"),
+    sa.Column("link", sa.Text, nullable=False),
+    #: The webhook body's ``data``: the event's non-identifying fields only.
+    sa.Column("payload", postgresql.JSONB),
+    #: held (for a digest) | pending | delivered | failed | digested | cancelled
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
+    sa.Column("first_attempt_at", sa.DateTime(timezone=True)),
+    sa.Column("delivered_at", sa.DateTime(timezone=True)),
+    sa.Column("last_error", sa.Text),
+    #: A digest: the day's slot it was made for. A held delivery: the digest that took it.
+    sa.Column("digest_slot", sa.DateTime(timezone=True)),
+    sa.Column("digest_id", sa.BigInteger, sa.ForeignKey("delivery.id")),
+    *_timestamps(),
+    sa.Index(
+        "delivery_once_per_event",
+        "event_id",
+        "channel",
+        "destination",
+        unique=True,
+        postgresql_where=sa.text("event_id IS NOT NULL"),
+    ),
+    sa.Index(
+        "delivery_one_digest_a_day",
+        "channel",
+        "destination",
+        "digest_slot",
+        unique=True,
+        postgresql_where=sa.text("kind = 'digest'"),
+    ),
+    sa.Index(
+        "delivery_due",
+        "next_attempt_at",
+        postgresql_where=sa.text("status = 'pending'"),
+    ),
+    sa.Index(
+        "delivery_held",
+        "channel",
+        "destination",
+        "id",
+        postgresql_where=sa.text("status = 'held'"),
+    ),
+)
+
+delivery_attempt = sa.Table(
+    "delivery_attempt",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("delivery_id", sa.BigInteger, sa.ForeignKey("delivery.id"), nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("duration_ms", sa.Integer, nullable=False),
+    sa.Column("outcome", sa.Text, nullable=False),  # delivered | retry | failed
+    sa.Column("status_code", sa.Integer),  # the HTTP status, or the SMTP reply code
+    #: What went wrong, by kind (``HTTP 503``, ``ConnectError``, ``SMTP 451``): never a body,
+    #: an address's credentials or a secret.
+    sa.Column("error", sa.Text),
+    sa.UniqueConstraint("delivery_id", "attempt", name="delivery_attempt_once"),
+)

@@ -1,0 +1,1 @@
+"""The outside world the notifications service sends to: SMTP servers and webhook receivers."""

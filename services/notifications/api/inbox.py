@@ -1,0 +1,155 @@
+"""The in-app inbox and each user's preferences: what the web UI shows and lets a user choose.
+
+Every caller sees only their own inbox (the token's subject): another user's notification is 404,
+as if it did not exist. Titles and texts are in the reader's language; links are absolute
+addresses in the web UI.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+
+from services.notifications.api.schemas import (
+    InboxQuery,
+    MarkAllIn,
+    MarkedSchema,
+    NotificationPage,
+    NotificationSchema,
+    PreferencesIn,
+    PreferencesSchema,
+    UnreadSchema,
+)
+from services.notifications.domain.messages import render
+from services.notifications.store import directory, inbox
+from shared.auth import ROLES, current_principal, require_roles
+from shared.resources import etag, if_match, page
+from shared.service import ApiBlueprint as Blueprint
+from shared.service import service_context
+
+blp = Blueprint(
+    "inbox",
+    __name__,
+    url_prefix="/v1/notifications",
+    description="Your notifications, unread first; marking them read; your preferences.",
+)
+
+
+def shown(item: dict[str, Any], language: str) -> dict[str, Any]:
+    """An inbox row as the UI shows it: rendered in the reader's language, with absolute links."""
+    base = service_context().settings.notifications_link_base.rstrip("/")
+    message = render(item["template"], language, item["params"])
+    digested = item["params"].get("items", []) if item["template"] == "digest" else []
+    items = [
+        {
+            "kind": sub["template"],
+            "title": render(sub["template"], language, sub["params"]).title,
+            "link": base + sub["link"],
+        }
+        for sub in digested
+    ]
+    return item | {
+        "kind": item["template"],
+        "title": message.title,
+        "text": message.text,
+        "link": base + item["link"],
+        "read": item["read_at"] is not None,
+        "items": items,
+    }
+
+
+@blp.route("")
+class Inbox(MethodView):
+    @blp.arguments(InboxQuery, location="query")
+    @blp.response(200, NotificationPage)
+    @require_roles(*ROLES)
+    def get(self, query: dict[str, Any]) -> Any:
+        """Your notifications: unread first, then read, newest first in each."""
+        subject = current_principal().subject
+        with service_context().unit_of_work() as uow:
+            rows = inbox.page(
+                uow.session, subject, query["cursor"], query["limit"], query.get("unread", False)
+            )
+            language = directory.language_of(uow.session, subject)
+        body, headers = page([shown(r, language) for r in rows], query["limit"], "position")
+        return body, 200, headers
+
+
+@blp.route("/unread-count")
+class UnreadCount(MethodView):
+    @blp.response(200, UnreadSchema)
+    @require_roles(*ROLES)
+    def get(self) -> dict[str, int]:
+        with service_context().unit_of_work() as uow:
+            return {"unread": inbox.unread_count(uow.session, current_principal().subject)}
+
+
+@blp.route("/read")
+class MarkAll(MethodView):
+    @blp.arguments(MarkAllIn(), required=False)
+    @blp.response(200, MarkedSchema)
+    @require_roles(*ROLES)
+    def post(self, data: dict[str, Any] | None) -> dict[str, int]:
+        """Mark all your unread notifications read — up to `up_to` if given, so that one that
+        arrived since you looked stays unread."""
+        with service_context().unit_of_work() as uow:
+            marked = inbox.mark_all_read(
+                uow.session, current_principal().subject, (data or {}).get("up_to")
+            )
+            uow.commit()
+        return {"marked": marked}
+
+
+@blp.route("/<int:item_id>")
+class Item(MethodView):
+    @blp.response(200, NotificationSchema)
+    @require_roles(*ROLES)
+    def get(self, item_id: int) -> dict[str, Any]:
+        """One of your notifications (an e-mail links here)."""
+        subject = current_principal().subject
+        with service_context().unit_of_work() as uow:
+            item = inbox.get(uow.session, subject, item_id)
+            language = directory.language_of(uow.session, subject)
+        return shown(item, language)
+
+
+@blp.route("/<int:item_id>/read")
+class MarkOne(MethodView):
+    @blp.response(200, NotificationSchema)
+    @require_roles(*ROLES)
+    def post(self, item_id: int) -> dict[str, Any]:
+        """Mark one of your notifications read (marking it again changes nothing)."""
+        subject = current_principal().subject
+        with service_context().unit_of_work() as uow:
+            item = inbox.mark_read(uow.session, subject, item_id)
+            language = directory.language_of(uow.session, subject)
+            uow.commit()
+        return shown(item, language)
+
+
+@blp.route("/preferences")
+class Preferences(MethodView):
+    @blp.response(200, PreferencesSchema)
+    @require_roles(*ROLES)
+    def get(self) -> Any:
+        """How you are told, per channel — `immediate`, a daily `digest`, or `off` — and in
+        which language (none: the directory's)."""
+        with service_context().unit_of_work() as uow:
+            found = directory.preferences(uow.session, current_principal().subject)
+        return found, 200, etag(found["version"])
+
+    @blp.arguments(PreferencesIn)
+    @blp.response(200, PreferencesSchema)
+    @blp.alt_response(412, description="Your preferences changed since you read them.")
+    @blp.alt_response(428, description="If-Match is missing.")
+    @require_roles(*ROLES)
+    def put(self, data: dict[str, Any]) -> Any:
+        """Choose per channel; send `If-Match` with the ETag you read (`"0"` before you first
+        chose)."""
+        expected = if_match()
+        subject = current_principal().subject
+        with service_context().unit_of_work() as uow:
+            row = directory.put_preferences(uow.session, subject, data, expected)
+            uow.commit()
+        return row, 200, etag(row["version"])

@@ -1,0 +1,240 @@
+"""Request and response schemas of the notifications service: validation, serialisation and the
+OpenAPI document at once. Every request schema refuses unknown fields."""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from services.notifications.domain.rules import LANGUAGES, MODES, RULES, WEBHOOK_EVENT_TYPES
+from shared.auth import ROLES
+from shared.resources import PageQuery, page_schema
+
+SUBJECT = validate.Length(min=1, max=200)
+ORGANISATION = validate.Regexp(
+    r"^[a-z0-9][a-z0-9-]{1,62}$", error="Use 2–63 lower-case letters, digits and hyphens."
+)
+EMAIL = validate.And(validate.Length(max=254), validate.Email())
+LANGUAGE = validate.OneOf(LANGUAGES)
+MODE = validate.OneOf(MODES)
+STATUSES = ("held", "pending", "delivered", "failed", "digested", "cancelled")
+CHANNELS = ("email", "webhook", "inbox")
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+# --- the inbox --------------------------------------------------------------------------------
+
+
+class DigestItemSchema(Schema):
+    kind = fields.String()
+    title = fields.String()
+    link = fields.String()
+
+
+class NotificationSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String(metadata={"description": "The rule's message, or `digest`."})
+    event_type = fields.String(allow_none=True)
+    title = fields.String(metadata={"description": "In the reader's language."})
+    text = fields.String()
+    link = fields.String(metadata={"description": "Where in the web UI it happened."})
+    created_at = fields.DateTime()
+    read = fields.Boolean()
+    read_at = fields.DateTime(allow_none=True)
+    items = fields.List(
+        fields.Nested(DigestItemSchema),
+        metadata={"description": "A digest's notifications (empty for the others)."},
+    )
+
+
+NotificationPage = page_schema("NotificationPage", NotificationSchema)
+
+
+class InboxQuery(PageQuery):
+    unread = fields.Boolean(metadata={"description": "Only unread (true) notifications."})
+
+
+class MarkAllIn(Strict):
+    up_to = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={"description": "The newest notification seen: later ones stay unread."},
+    )
+
+
+class MarkedSchema(Schema):
+    marked = fields.Integer()
+
+
+class UnreadSchema(Schema):
+    unread = fields.Integer()
+
+
+class PreferencesIn(Strict):
+    inbox = fields.String(required=True, validate=MODE)
+    email = fields.String(required=True, validate=MODE)
+    language = fields.String(allow_none=True, load_default=None, validate=LANGUAGE)
+
+
+class PreferencesSchema(PreferencesIn):
+    class Meta:
+        unknown = RAISE
+
+    version = fields.Integer(dump_only=True)
+
+
+# --- the directory ----------------------------------------------------------------------------
+
+
+class RecipientIn(Strict):
+    email = fields.String(allow_none=True, load_default=None, validate=EMAIL)
+    language = fields.String(load_default="fi", validate=LANGUAGE)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    organisation = fields.String(allow_none=True, load_default=None, validate=ORGANISATION)
+    active = fields.Boolean(load_default=True)
+
+
+class RecipientSchema(RecipientIn):
+    class Meta:
+        unknown = RAISE
+
+    subject = fields.String(dump_only=True)
+    version = fields.Integer(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+
+RecipientPage = page_schema("RecipientPage", RecipientSchema)
+
+
+class RecipientQuery(PageQuery):
+    role = fields.String(validate=validate.OneOf(ROLES))
+    organisation = fields.String(validate=ORGANISATION)
+
+
+class ContactIn(Strict):
+    email = fields.String(required=True, validate=EMAIL)
+    language = fields.String(load_default="fi", validate=LANGUAGE)
+
+
+class ContactSchema(ContactIn):
+    class Meta:
+        unknown = RAISE
+
+    organisation = fields.String(dump_only=True)
+    version = fields.Integer(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+
+class RuleSchema(Schema):
+    event_type = fields.String()
+    description = fields.String()
+    template = fields.String()
+    enabled = fields.Boolean()
+    webhooks = fields.Boolean(metadata={"description": "Whether webhooks may subscribe to it."})
+    updated_by = fields.String(allow_none=True)
+    updated_at = fields.DateTime(allow_none=True)
+
+
+class RuleIn(Strict):
+    enabled = fields.Boolean(required=True)
+
+
+RULE_TYPES = validate.OneOf(sorted(RULES))
+
+
+# --- webhooks ---------------------------------------------------------------------------------
+
+
+class WebhookIn(Strict):
+    organisation = fields.String(
+        validate=ORGANISATION,
+        metadata={"description": "Required for admins; an integration registers its own."},
+    )
+    url = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=2000),
+        metadata={"description": "An https (or http) URL at a public address."},
+    )
+    event_types = fields.List(
+        fields.String(validate=validate.OneOf(WEBHOOK_EVENT_TYPES)),
+        required=True,
+        validate=validate.Length(min=1, max=len(WEBHOOK_EVENT_TYPES)),
+    )
+    description = fields.String(allow_none=True, validate=validate.Length(max=500))
+
+
+class WebhookSchema(Schema):
+    id = fields.String()
+    organisation = fields.String()
+    url = fields.String()
+    event_types = fields.List(fields.String())
+    description = fields.String(allow_none=True)
+    created_by = fields.String()
+    created_at = fields.DateTime()
+
+
+class WebhookCreatedSchema(WebhookSchema):
+    secret = fields.String(
+        metadata={
+            "description": "The Standard Webhooks signing secret (`whsec_…`). Shown only now."
+        }
+    )
+
+
+WebhookPage = page_schema("WebhookPage", WebhookSchema)
+
+
+class WebhookQuery(PageQuery):
+    organisation = fields.String(validate=ORGANISATION)
+
+
+# --- the delivery log -------------------------------------------------------------------------
+
+
+class AttemptSchema(Schema):
+    attempt = fields.Integer()
+    started_at = fields.DateTime()
+    duration_ms = fields.Integer()
+    outcome = fields.String()
+    status_code = fields.Integer(allow_none=True)
+    error = fields.String(allow_none=True)
+
+
+class DeliverySchema(Schema):
+    id = fields.Integer()
+    channel = fields.String()
+    kind = fields.String()
+    status = fields.String()
+    event_id = fields.String(allow_none=True)
+    event_type = fields.String(allow_none=True)
+    recipient = fields.String(allow_none=True)
+    destination = fields.String()
+    endpoint_id = fields.String(allow_none=True)
+    attempts = fields.Integer()
+    first_attempt_at = fields.DateTime(allow_none=True)
+    next_attempt_at = fields.DateTime(allow_none=True)
+    delivered_at = fields.DateTime(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class DeliveryDetailSchema(DeliverySchema):
+    attempt_log = fields.List(fields.Nested(AttemptSchema))
+
+
+DeliveryPage = page_schema("DeliveryPage", DeliverySchema)
+
+
+class DeliveryQuery(PageQuery):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    channel = fields.String(validate=validate.OneOf(CHANNELS))
+    event_type = fields.String(validate=RULE_TYPES)
+    kind = fields.String(validate=validate.OneOf(("single", "digest")))
+    recipient = fields.String(validate=SUBJECT)
+    endpoint_id = fields.String(validate=validate.Length(min=1, max=64))

@@ -1,0 +1,228 @@
+"""The rules: which event tells whom, with which message, which link, and what a webhook may carry.
+
+A rule is data, not code: the event type, the people it tells (its audiences), the template of
+its message, the event fields the message may show, the path of its link in the web UI, and the
+event fields a webhook receiver gets. Everything a message or a webhook carries is on an
+allow-list here, so a field added to an event later (a pseudonym, a task's title) never reaches
+anyone by accident: notifications say what happened and link to it — never who it happened to.
+
+Every rule is on by default; admins switch rules off and on over the API (``/v1/rules``).
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from shared.messaging.events import EventType
+
+#: A user's channels: the in-app inbox and e-mail (webhooks belong to organisations).
+USER_CHANNELS = ("inbox", "email")
+#: What a user may choose per channel.
+MODES = ("immediate", "digest", "off")
+LANGUAGES = ("fi", "sv", "en")
+DEFAULT_LANGUAGE = "fi"
+
+
+@dataclass(frozen=True)
+class Audience:
+    """One group of people a rule tells.
+
+    - ``subject``: the user the event's ``field`` names (``fallback`` if it names nobody);
+    - ``pilot_members``: the members of the event's pilot with one of ``roles``;
+    - ``role``: every active user in the directory with one of ``roles``;
+    - ``organisation_contact``: the contact person of the organisation the event's ``field``
+      names (by e-mail only: a contact is not necessarily a user).
+
+    ``only_if`` limits the audience to events whose field has one of the given values.
+    """
+
+    kind: str
+    field: str | None = None
+    roles: tuple[str, ...] = ()
+    fallback: Audience | None = None
+    only_if: tuple[str, tuple[str, ...]] | None = None
+
+    def applies_to(self, data: Mapping[str, Any]) -> bool:
+        if self.only_if is None:
+            return True
+        name, values = self.only_if
+        return data.get(name) in values
+
+
+def subject(field: str, fallback: Audience | None = None) -> Audience:
+    return Audience("subject", field=field, fallback=fallback)
+
+
+def pilot_members(*roles: str) -> Audience:
+    return Audience("pilot_members", roles=roles)
+
+
+def role(*roles: str) -> Audience:
+    return Audience("role", roles=roles)
+
+
+def organisation_contact(field: str, only_if: tuple[str, tuple[str, ...]]) -> Audience:
+    return Audience("organisation_contact", field=field, only_if=only_if)
+
+
+@dataclass(frozen=True)
+class Rule:
+    event_type: str
+    #: Says in a few words whom the rule tells (shown by ``GET /v1/rules``).
+    description: str
+    audiences: tuple[Audience, ...]
+    #: The message's key in ``domain.messages.TEMPLATES``.
+    template: str
+    #: Event fields the message may show; ``pilot`` stands for the pilot's name.
+    params: tuple[str, ...]
+    #: The link's path in the web UI, with ``{field}`` taken from the event.
+    link: str
+    #: Event fields a webhook receiver gets; no fields, no webhooks for this event type.
+    webhook_fields: tuple[str, ...] = ()
+    #: Whose webhooks hear of it: ``pilot`` (the pilot's lead and partner organisations) or the
+    #: event field that names the organisation.
+    organisations_from: str | None = None
+
+
+_TASK_FIELDS = ("pilot_id", "due_on")
+
+RULES: dict[str, Rule] = {
+    rule.event_type: rule
+    for rule in (
+        Rule(
+            EventType.REFERRAL_RECEIVED,
+            "A new referral: the pilot's workers.",
+            (pilot_members("worker"),),
+            "referral_received",
+            ("pilot",),
+            "/pilots/{pilot_id}/cases?state=referred",
+            webhook_fields=("pilot_id",),
+            organisations_from="pilot",
+        ),
+        Rule(
+            EventType.TASK_DUE,
+            "A task due today: its assignee.",
+            (subject("assignee"),),
+            "task_due",
+            ("pilot", "due_on"),
+            "/cases/{case_id}/tasks/{task_id}",
+            webhook_fields=_TASK_FIELDS,
+            organisations_from="pilot",
+        ),
+        Rule(
+            EventType.TASK_OVERDUE,
+            "A task past its due date: its assignee.",
+            (subject("assignee"),),
+            "task_overdue",
+            ("pilot", "due_on"),
+            "/cases/{case_id}/tasks/{task_id}",
+            webhook_fields=_TASK_FIELDS,
+            organisations_from="pilot",
+        ),
+        Rule(
+            EventType.CASE_IDLE,
+            "An idle case: its responsible worker (the pilot's leads if it has none).",
+            (subject("responsible_worker", fallback=pilot_members("lead")),),
+            "case_idle",
+            ("pilot", "idle_days"),
+            "/cases/{case_id}",
+            webhook_fields=("pilot_id", "idle_days"),
+            organisations_from="pilot",
+        ),
+        Rule(
+            EventType.IMPORT_FINISHED,
+            "An import finished: the uploader, and the organisation's contact if an "
+            "integration uploaded it.",
+            (
+                subject("uploaded_by"),
+                organisation_contact(
+                    "organisation", only_if=("uploaded_by_role", ("integration",))
+                ),
+            ),
+            "import_finished",
+            ("kind", "rows_read", "accepted", "duplicates", "rejected"),
+            "/imports/{import_id}",
+            webhook_fields=(
+                "import_id",
+                "kind",
+                "status",
+                "rows_read",
+                "accepted",
+                "duplicates",
+                "rejected",
+            ),
+            organisations_from="organisation",
+        ),
+        Rule(
+            EventType.IMPORT_FAILED,
+            "An import failed: the uploader, and the organisation's contact if an integration "
+            "uploaded it.",
+            (
+                subject("uploaded_by"),
+                organisation_contact(
+                    "organisation", only_if=("uploaded_by_role", ("integration",))
+                ),
+            ),
+            "import_failed",
+            ("kind", "rows_read", "accepted", "rejected"),
+            "/imports/{import_id}",
+            webhook_fields=("import_id", "kind", "status", "rows_read", "accepted", "rejected"),
+            organisations_from="organisation",
+        ),
+        Rule(
+            EventType.MESSAGE_DEAD_LETTERED,
+            "A message dead-lettered anywhere: the admins.",
+            (role("admin"),),
+            "message_dead_lettered",
+            ("queue", "event_type", "event_count"),
+            "/admin/dead-letters?queue={queue}",
+        ),
+        Rule(
+            EventType.LIFECYCLE_PHASE_CHANGED,
+            "A pilot's innovation changed its lifecycle phase: the coordinators.",
+            (role("coordinator"),),
+            "lifecycle_phase_changed",
+            ("pilot", "from_phase", "to_phase", "changed_on"),
+            "/pilots/{pilot_id}/lifecycle",
+            webhook_fields=("pilot_id", "from_phase", "to_phase", "changed_on"),
+            organisations_from="pilot",
+        ),
+    )
+}
+
+#: The event types an organisation may register a webhook for.
+WEBHOOK_EVENT_TYPES: tuple[str, ...] = tuple(
+    sorted(t for t, rule in RULES.items() if rule.webhook_fields)
+)
+
+
+def link(rule: Rule, data: Mapping[str, Any]) -> str:
+    """The rule's link for this event: a path in the web UI, every value URL-quoted."""
+    values = {name: quote(str(data.get(name) or ""), safe="") for name in _fields(rule.link)}
+    return rule.link.format_map(values)
+
+
+def message_params(
+    rule: Rule, data: Mapping[str, Any], pilot_names: Mapping[str, str] | None
+) -> dict[str, Any]:
+    """The event fields the rule's message may show (``pilot``: the pilot's name per language)."""
+    params: dict[str, Any] = {}
+    for name in rule.params:
+        if name == "pilot":
+            params["pilot"] = dict(pilot_names or {DEFAULT_LANGUAGE: str(data.get("pilot_id"))})
+        else:
+            params[name] = data.get(name)
+    return params
+
+
+def webhook_data(rule: Rule, data: Mapping[str, Any]) -> dict[str, Any]:
+    """What a webhook receiver gets of the event: the rule's webhook fields, nothing else."""
+    return {name: data.get(name) for name in rule.webhook_fields}
+
+
+def _fields(template: str) -> list[str]:
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name]

@@ -1,0 +1,274 @@
+"""The deliveries' life: claimed by a sender, attempted, logged, retried, delivered or failed; held
+ones gathered into daily digests.
+
+A sender *claims* due deliveries with ``FOR UPDATE SKIP LOCKED`` and, in the same short
+transaction, moves their next attempt a lease ahead: no other sender takes them while they are
+being sent, no transaction stays open while a slow server is waited for, and if the sender dies
+the lease runs out and another tries again. The outcome of each attempt is written in one
+transaction with its row in the attempt log.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import NotFound
+
+from services.notifications.adapters.outcome import Sent
+from services.notifications.store.tables import (
+    delivery,
+    delivery_attempt,
+    notification,
+    webhook_endpoint,
+)
+from shared.http import unprocessable
+from shared.resources import decode_cursor
+
+#: A digest's link: the inbox.
+INBOX = "/notifications"
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A delivery taken for one attempt, with what sending it needs."""
+
+    id: int
+    channel: str
+    kind: str
+    message_id: str
+    attempt: int
+    first_attempt_at: datetime | None
+    template: str
+    params: dict[str, Any]
+    link: str
+    language: str
+    address: str | None
+    payload: dict[str, Any] | None
+    url: str | None
+    secret: str | None
+
+
+def claim(
+    engine: Engine, now: datetime, channels: tuple[str, ...], limit: int, lease: timedelta
+) -> list[Claimed]:
+    """Take up to ``limit`` deliveries due at ``now`` on these channels for one attempt each."""
+    due = (
+        sa.select(delivery.c.id)
+        .where(
+            delivery.c.status == "pending",
+            delivery.c.next_attempt_at <= now,
+            delivery.c.channel.in_(channels),
+        )
+        .order_by(delivery.c.next_attempt_at, delivery.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    with engine.begin() as connection:
+        claimed = (
+            connection.execute(
+                sa.update(delivery)
+                .where(delivery.c.id.in_(due))
+                .values(next_attempt_at=now + lease, updated_at=sa.func.now())
+                .returning(delivery.c.id)
+            )
+            .scalars()
+            .all()
+        )
+        if not claimed:
+            return []
+        rows = connection.execute(
+            sa.select(delivery, webhook_endpoint.c.url, webhook_endpoint.c.secret)
+            .outerjoin(webhook_endpoint, webhook_endpoint.c.id == delivery.c.endpoint_id)
+            .where(delivery.c.id.in_(claimed))
+            .order_by(delivery.c.id)
+        ).mappings()
+        return [
+            Claimed(
+                id=r["id"],
+                channel=r["channel"],
+                kind=r["kind"],
+                message_id=r["message_id"],
+                attempt=r["attempts"] + 1,
+                first_attempt_at=r["first_attempt_at"],
+                template=r["template"],
+                params=r["params"],
+                link=r["link"],
+                language=r["language"],
+                address=r["address"],
+                payload=r["payload"],
+                url=r["url"],
+                secret=r["secret"],
+            )
+            for r in rows
+        ]
+
+
+def record(
+    engine: Engine,
+    claimed: Claimed,
+    sent: Sent,
+    started_at: datetime,
+    duration_ms: int,
+    next_attempt: datetime | None,
+) -> str:
+    """Log the attempt and move the delivery on; returns its new status. A delivery to retry
+    with no ``next_attempt`` (its retry window is over) has failed."""
+    first = claimed.first_attempt_at or started_at
+    outcome = sent.outcome
+    if outcome == "retry" and next_attempt is None:
+        outcome = "failed"
+    status = {"delivered": "delivered", "retry": "pending", "failed": "failed"}[outcome]
+    with engine.begin() as connection:
+        connection.execute(
+            sa.insert(delivery_attempt).values(
+                delivery_id=claimed.id,
+                attempt=claimed.attempt,
+                started_at=started_at,
+                duration_ms=duration_ms,
+                outcome=outcome,
+                status_code=sent.status_code,
+                error=sent.error,
+            )
+        )
+        connection.execute(
+            sa.update(delivery)
+            .where(delivery.c.id == claimed.id, delivery.c.status == "pending")
+            .values(
+                status=status,
+                attempts=claimed.attempt,
+                first_attempt_at=first,
+                next_attempt_at=next_attempt if status == "pending" else None,
+                delivered_at=started_at if status == "delivered" else None,
+                last_error=sent.error,
+                updated_at=sa.func.now(),
+            )
+        )
+    return status
+
+
+# --- daily digests ----------------------------------------------------------------------------
+
+
+def make_digests(engine: Engine, slot: datetime, now: datetime) -> int:
+    """Gather every delivery held before ``slot`` into one digest per user and channel — at most
+    one per slot, however many senders try. An e-mail digest is then sent like any delivery; an
+    inbox digest is an inbox item at once. Returns how many digests were made."""
+    with engine.connect() as connection:
+        groups = connection.execute(
+            sa.select(delivery.c.channel, delivery.c.destination)
+            .where(delivery.c.status == "held", delivery.c.created_at < slot)
+            .group_by(delivery.c.channel, delivery.c.destination)
+        ).all()
+    made = 0
+    for channel, destination in groups:
+        with Session(engine) as session, session.begin():
+            made += _make_digest(session, channel, destination, slot, now)
+    return made
+
+
+def _make_digest(
+    session: Session, channel: str, destination: str, slot: datetime, now: datetime
+) -> int:
+    held = (
+        session.execute(
+            sa.select(delivery)
+            .where(
+                delivery.c.status == "held",
+                delivery.c.channel == channel,
+                delivery.c.destination == destination,
+                delivery.c.created_at < slot,
+            )
+            .order_by(delivery.c.id)
+            .with_for_update(skip_locked=True)
+        )
+        .mappings()
+        .all()
+    )
+    if not held:
+        return 0
+    latest = held[-1]
+    params: dict[str, Any] = {"counts": dict(Counter(row["template"] for row in held))}
+    if channel == "inbox":
+        # In the app the digest may list its items: the inbox is the user's own, behind login.
+        params["items"] = [
+            {"template": r["template"], "params": r["params"], "link": r["link"]} for r in held
+        ]
+    digest_id = session.execute(
+        insert(delivery)
+        .values(
+            message_id=f"msg_{uuid.uuid4().hex}",
+            channel=channel,
+            kind="digest",
+            destination=destination,
+            recipient=latest["recipient"],
+            address=latest["address"],
+            language=latest["language"],
+            template="digest",
+            params=params,
+            link=INBOX,
+            status="delivered" if channel == "inbox" else "pending",
+            next_attempt_at=now,
+            delivered_at=now if channel == "inbox" else None,
+            digest_slot=slot,
+        )
+        .on_conflict_do_nothing()
+        .returning(delivery.c.id)
+    ).scalar()
+    if digest_id is None:
+        return 0  # this slot's digest was made already; these wait for the next one
+    session.execute(
+        sa.update(delivery)
+        .where(delivery.c.id.in_([r["id"] for r in held]))
+        .values(status="digested", digest_id=digest_id, updated_at=sa.func.now())
+    )
+    if channel == "inbox":
+        session.execute(
+            sa.insert(notification).values(
+                recipient=latest["recipient"], template="digest", params=params, link=INBOX
+            )
+        )
+    return 1
+
+
+# --- the delivery log -------------------------------------------------------------------------
+
+
+def page_log(
+    session: Session, filters: dict[str, Any], cursor: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """Up to ``limit + 1`` deliveries, newest first, after the cursor (a delivery id)."""
+    stmt = sa.select(delivery)
+    for name in ("status", "channel", "event_type", "kind", "recipient", "endpoint_id"):
+        if name in filters:
+            stmt = stmt.where(delivery.c[name] == filters[name])
+    after = decode_cursor(cursor)
+    if after is not None:
+        if not after.isdigit():
+            raise unprocessable([{"parameter": "cursor", "detail": "Not a cursor of this list."}])
+        stmt = stmt.where(delivery.c.id < int(after))
+    rows = session.execute(stmt.order_by(delivery.c.id.desc()).limit(limit + 1)).mappings()
+    return [dict(r) for r in rows]
+
+
+def get_logged(session: Session, delivery_id: int) -> dict[str, Any]:
+    """One delivery with every attempt, in order."""
+    row = (
+        session.execute(sa.select(delivery).where(delivery.c.id == delivery_id)).mappings().first()
+    )
+    if row is None:
+        raise NotFound("No such delivery.")
+    attempts = session.execute(
+        sa.select(delivery_attempt)
+        .where(delivery_attempt.c.delivery_id == delivery_id)
+        .order_by(delivery_attempt.c.attempt)
+    ).mappings()
+    return dict(row) | {"attempt_log": [dict(a) for a in attempts]}

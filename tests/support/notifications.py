@@ -1,0 +1,382 @@
+"""What the notifications tests share: a real local SMTP server (aiosmtpd), a local webhook
+receiver that answers as scripted, a server that accepts connections and never answers, and
+an empty notifications database."""
+
+from __future__ import annotations
+
+import dataclasses
+import email
+import email.policy
+import socket
+import threading
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pika
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from flask.testing import FlaskClient
+from sqlalchemy.engine import Engine
+
+from services.notifications.store.tables import metadata
+from shared.config import Settings
+from shared.messaging import topology
+from shared.messaging.envelope import Envelope
+from shared.messaging.events import EventType
+from shared.messaging.schema import outbox, platform_metadata, processed_event
+from tests.support.api import bearer
+from tests.support.stack import free_port
+
+NOTIFICATIONS_TABLES = tuple(sorted({*metadata.tables, *platform_metadata.tables}))
+
+
+def loopback_allowed(settings: Settings) -> Settings:
+    """The tests' webhook receivers listen on 127.0.0.1: that network (only) is allowed."""
+    return dataclasses.replace(settings, webhook_allowed_networks=("127.0.0.0/8",))
+
+
+def empty_notifications(engine: Engine) -> None:
+    """Every table of the notifications database emptied."""
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"TRUNCATE {', '.join(NOTIFICATIONS_TABLES)}"))
+
+
+# --- SMTP -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Received:
+    """One e-mail as the SMTP server received it."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    raw: bytes
+
+    @property
+    def message(self) -> EmailMessage:
+        return email.message_from_bytes(self.raw, policy=email.policy.default)  # type: ignore[return-value]
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+    @property
+    def text(self) -> str:
+        body = self.message.get_body(("plain",))
+        assert body is not None
+        return str(body.get_content()).replace("\r\n", "\n")  # type: ignore[attr-defined]
+
+
+@dataclass
+class _Handler:
+    received: list[Received] = field(default_factory=list)
+    #: Replies to give to DATA before accepting (e.g. "451 4.3.0 Try again later").
+    data_replies: list[str] = field(default_factory=list)
+    #: A reply to every RCPT (e.g. "550 5.1.1 No such user"); None accepts.
+    rcpt_reply: str | None = None
+    logins: list[tuple[str, str]] = field(default_factory=list)
+    require_login: bool = False
+    arrived: threading.Condition = field(default_factory=threading.Condition)
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if self.require_login and not session.authenticated:
+            return "530 5.7.0 Authentication required"
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if self.rcpt_reply:
+            return self.rcpt_reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.data_replies:
+            return self.data_replies.pop(0)
+        with self.arrived:
+            self.received.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
+            )
+            self.arrived.notify_all()
+        return "250 OK"
+
+    def authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        if isinstance(data, LoginPassword):
+            self.logins.append((data.login.decode(), data.password.decode()))
+            return AuthResult(success=True)
+        return AuthResult(success=False, handled=False)
+
+
+class SmtpServer:
+    """A real SMTP server on 127.0.0.1 at a free port; ``received`` is what it was sent."""
+
+    def __init__(self, require_login: bool = False) -> None:
+        self.handler = _Handler()
+        self.port = free_port()
+        options: dict[str, Any] = {}
+        if require_login:
+            # AUTH is offered without TLS (a test server has no certificate); the handler refuses
+            # mail from a session that has not logged in.
+            self.handler.require_login = True
+            options = {"authenticator": self.handler.authenticate, "auth_require_tls": False}
+        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **options)
+
+    def __enter__(self) -> SmtpServer:
+        self._controller.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._controller.stop()
+
+    @property
+    def received(self) -> list[Received]:
+        return self.handler.received
+
+    def to(self, address: str) -> list[Received]:
+        return [r for r in self.received if address in r.rcpt_tos]
+
+
+# --- HTTP -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Request:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    answered: int
+
+
+class WebhookReceiver:
+    """An HTTP server on 127.0.0.1 that records every POST and answers with the scripted
+    statuses in turn (then ``then``)."""
+
+    def __init__(self, statuses: Iterable[int] = (), then: int = 204) -> None:
+        self.script = list(statuses)
+        self.then = then
+        self.requests: list[Request] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                status = receiver.script.pop(0) if receiver.script else receiver.then
+                receiver.requests.append(
+                    Request(
+                        self.path, {k.lower(): v for k, v in self.headers.items()}, body, status
+                    )
+                )
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks/turvaverkko"
+
+    def __enter__(self) -> WebhookReceiver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(10)
+
+
+class Silent:
+    """A TCP server that accepts connections and never says a word — an SMTP server that hangs.
+    Closing it closes the connections, so that whoever waits on them stops waiting."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._accepted: list[socket.socket] = []
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _accept(self) -> None:
+        self._listener.settimeout(0.05)  # to see the close in time
+        while not self._closed.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self._accepted.append(connection)
+
+    @property
+    def connections(self) -> int:
+        return len(self._accepted)
+
+    def __enter__(self) -> Silent:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._closed.set()
+        self._thread.join(10)
+        self._listener.close()
+        for connection in self._accepted:
+            connection.close()
+
+
+# --- events as their producers make them ------------------------------------------------------
+
+
+def pilot_published(
+    pilot_id: str,
+    members: dict[str, str],
+    *,
+    version: int = 1,
+    lead: str = "org-lead",
+    partners: tuple[str, ...] = (),
+    name_fi: str = "Nuorten polku",
+    name_sv: str | None = "Ungas stig",
+) -> Envelope:
+    """``pilot.published`` as the pilots service publishes it (``store.pilots.pilot_event``)."""
+    return Envelope.new(
+        EventType.PILOT_PUBLISHED,
+        "/turvaverkko/pilots",
+        {
+            "pilot_id": pilot_id,
+            "version": version,
+            "active": True,
+            "name_fi": name_fi,
+            "name_sv": name_sv,
+            "name_en": None,
+            "lead_organisation_id": lead,
+            "partner_organisation_ids": list(partners),
+            "regions": ["08"],
+            "starts_on": "2026-01-01",
+            "ends_on": None,
+            "idle_days": 30,
+            "phase": "idea",
+            "members": [{"subject": s, "role": r} for s, r in members.items()],
+        },
+        subject=f"pilot/{pilot_id}",
+    )
+
+
+def task_event(kind: str, assignee: str, pilot_id: str, due_on: str = "2026-11-27") -> Envelope:
+    """``task.due`` / ``task.overdue`` as the pilots scheduler publishes them."""
+    task_id, case_id = str(uuid.uuid4()), str(uuid.uuid4())
+    return Envelope.new(
+        kind,
+        "/turvaverkko/pilots",
+        {
+            "task_id": task_id,
+            "case_id": case_id,
+            "pilot_id": pilot_id,
+            "title": "Soita Virtasen perheelle",  # case content: never in a notification
+            "assignee": assignee,
+            "due_on": due_on,
+        },
+        subject=f"{kind}/{task_id}",
+    )
+
+
+def referral_event(pilot_id: str) -> Envelope:
+    """``referral.received`` as intake publishes it (``domain.items.event_data``)."""
+    return Envelope.new(
+        EventType.REFERRAL_RECEIVED,
+        "/turvaverkko/intake",
+        {
+            "identified_by": "identity_code",
+            "temporary_identity": False,
+            "pilot_id": pilot_id,
+            "source_system": "apotti-test",
+            "key_id": "dev",
+            "pseudonym": "Q2xpZW50LXBzZXVkb255bS0xMjM0NTY3ODkw",
+            "gender": "female",
+            "home_region": "08",
+            "age_band": "13-15",
+            "referring_organisation_type": "child_welfare",
+            "reason": "family_situation",
+            "referred_on": "2026-09-15",
+        },
+        subject=f"pilot/{pilot_id}",
+    )
+
+
+# --- the broker, the database and the API, as the tests look at them -------------------------
+
+
+def purge(settings: Settings, queues: list[str]) -> None:
+    """Empty the queues that exist (events of other tests must not reach this one's consumers,
+    nor this test's events theirs)."""
+    connection = pika.BlockingConnection(topology.connection_parameters(settings))
+    try:
+        for queue in queues:
+            channel = connection.channel()
+            try:
+                channel.queue_purge(queue)
+                channel.close()
+            except pika.exceptions.ChannelClosedByBroker:  # no such queue
+                pass
+    finally:
+        connection.close()
+
+
+def processed(engine: Engine, event_ids: list[str]) -> bool:
+    """Whether the notifications consumer has taken every one of these events."""
+    with engine.connect() as connection:
+        done = connection.execute(
+            sa.select(sa.func.count()).where(
+                processed_event.c.consumer == "notifications.rules",
+                processed_event.c.event_id.in_(event_ids),
+            )
+        ).scalar_one()
+    return done == len(event_ids)
+
+
+def published(engine: Engine, event_type: str) -> list[Envelope]:
+    """What a service has put in its outbox, of one type."""
+    with engine.connect() as connection:
+        payloads = connection.execute(
+            sa.select(outbox.c.payload)
+            .where(outbox.c.event_type == event_type)
+            .order_by(outbox.c.id)
+        ).scalars()
+        return [Envelope.from_json_bytes(p) for p in payloads]
+
+
+def told(client: FlaskClient, settings: Settings, subject: str) -> list[dict[str, Any]]:
+    """The user's inbox, as the web UI reads it."""
+    r = client.get("/v1/notifications", headers=bearer(settings, subject=subject))
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()["items"]
+
+
+def register(
+    client: FlaskClient,
+    settings: Settings,
+    subject: str,
+    role: str,
+    language: str = "fi",
+    email: str | None = None,
+    organisation: str | None = None,
+) -> None:
+    """Add a user to the directory, as an admin does."""
+    body = {"role": role, "language": language, "email": email, "organisation": organisation}
+    r = client.put(f"/v1/recipients/{subject}", json=body, headers=bearer(settings, "admin"))
+    assert r.status_code == 201, r.get_json()

@@ -1,0 +1,169 @@
+"""The notification rules and their messages, without I/O: every rule has its message in
+Finnish, Swedish and English; a message, a link and a webhook carry only the fields their rule
+allows, so nothing that identifies a young person, a case's content or a task reaches anyone;
+digests count by kind; a dead-lettered message is described by its queue and its events' ids."""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+import pytest
+
+from services.notifications.consumers.dead_letters import dead_lettered_event
+from services.notifications.domain.messages import (
+    TEMPLATES,
+    email_text,
+    render,
+    render_digest,
+)
+from services.notifications.domain.rules import (
+    LANGUAGES,
+    RULES,
+    WEBHOOK_EVENT_TYPES,
+    link,
+    message_params,
+    webhook_data,
+)
+from shared.messaging.envelope import BATCH_CONTENT_TYPE, CONTENT_TYPE, Envelope, batch_body
+from shared.messaging.events import EventType
+from tests.support.consume import Properties
+
+#: Fields producers put in events that must never reach a message, a link or a webhook.
+SECRETS = {
+    "pseudonym": "SECRET-PSEUDONYM",
+    "key_id": "SECRET-KEY-ID",
+    "earlier_pseudonyms": "SECRET-EARLIER",
+    "source_system": "SECRET-SOURCE",
+    "title": "SECRET-TASK-TITLE",
+    "reason": "SECRET-REASON",
+    "failure": "SECRET-FAILURE-WITH-FILE-CONTENT",
+    "uploaded_by": "SECRET-UPLOADER",
+    "assignee": "SECRET-ASSIGNEE",
+    "responsible_worker": "SECRET-WORKER",
+    "gender": "SECRET-GENDER",
+    "home_region": "SECRET-REGION",
+    "age_band": "SECRET-AGE-BAND",
+}
+
+
+def event_data(rule_type: str) -> dict[str, Any]:
+    """Every field any rule reads, plus every secret."""
+    data: dict[str, Any] = dict(SECRETS)
+    for rule in RULES.values():
+        for name in (*rule.params, *rule.webhook_fields):
+            data.setdefault(name, f"value-of-{name}")
+    data |= {"due_on": "2026-11-27", "changed_on": "2026-02-01", "from_phase": "idea"}
+    data |= {"to_phase": "piloting", "kind": "referral", "case_id": "c-1", "task_id": "t-1"}
+    data |= {"pilot_id": "p-1", "import_id": "i-1", "queue": "q", "event_count": 1}
+    return data
+
+
+@pytest.mark.parametrize("event_type", sorted(RULES))
+def test_every_rule_has_its_message_in_every_language_and_it_names_no_one(
+    event_type: str,
+) -> None:
+    rule = RULES[event_type]
+    data = event_data(event_type)
+    params = message_params(rule, data, {"fi": "Polku", "sv": "Stigen", "en": "Path"})
+    assert set(params) == set(rule.params)
+    for language in LANGUAGES:
+        message = render(rule.template, language, params)
+        text = email_text(message, language, "https://ui.example.org" + link(rule, data))
+        for secret in SECRETS.values():
+            assert secret not in message.title + text, (event_type, language, secret)
+        assert "{" not in message.title + message.text  # every placeholder filled
+    assert set(TEMPLATES[rule.template]) == set(LANGUAGES)
+    for secret in SECRETS.values():
+        assert secret not in link(rule, data)
+        assert secret not in str(webhook_data(rule, data))
+
+
+def test_each_language_speaks_its_own_words() -> None:
+    rule = RULES[EventType.LIFECYCLE_PHASE_CHANGED]
+    data = {"from_phase": "evaluation", "to_phase": "modelling", "changed_on": "2026-02-01"}
+    params = message_params(rule, data, {"fi": "Polku", "sv": "Stigen"})
+    assert render(rule.template, "fi", params).text == (
+        "Pilotin Polku innovaatio siirtyi vaiheesta arviointi vaiheeseen mallinnus (1.2.2026)."
+    )
+    assert render(rule.template, "sv", params).text == (
+        "Innovationen i piloten Stigen gick från fasen utvärdering till fasen modellering "
+        "(1.2.2026)."
+    )
+    # No English name: the Finnish one; an unknown language: Finnish.
+    assert render(rule.template, "en", params).title == "Pilot Polku changed phase"
+    assert render(rule.template, "de", params).title == "Pilotin Polku vaihe muuttui"
+
+
+def test_templates_use_only_their_rules_parameters() -> None:
+    for rule in RULES.values():
+        for language, (title, text) in TEMPLATES[rule.template].items():
+            used = {name for _, name, _, _ in string.Formatter().parse(title + text) if name}
+            assert used <= set(rule.params), (rule.template, language, used - set(rule.params))
+
+
+def test_a_link_quotes_what_it_takes_from_the_event() -> None:
+    rule = RULES[EventType.TASK_DUE]
+    assert link(rule, {"case_id": "a/../b?x=1", "task_id": "t 1"}) == (
+        "/cases/a%2F..%2Fb%3Fx%3D1/tasks/t%201"
+    )
+
+
+def test_the_integrations_contact_hears_only_of_what_an_integration_uploaded() -> None:
+    [_, contact] = RULES[EventType.IMPORT_FINISHED].audiences
+    assert contact.applies_to({"uploaded_by_role": "integration"})
+    assert not contact.applies_to({"uploaded_by_role": "pilot_lead"})
+    assert not contact.applies_to({})
+
+
+def test_webhooks_are_for_organisations_events_not_the_platforms() -> None:
+    assert EventType.MESSAGE_DEAD_LETTERED not in WEBHOOK_EVENT_TYPES
+    assert set(WEBHOOK_EVENT_TYPES) == set(RULES) - {EventType.MESSAGE_DEAD_LETTERED}
+
+
+def test_a_digest_counts_the_days_notifications_by_kind() -> None:
+    digest = render_digest("fi", {"task_overdue": 1, "referral_received": 3})
+    assert digest.title == "Päivän koonti: 4 uutta ilmoitusta"
+    assert digest.text == "- Uudet ohjaukset: 3\n- Myöhässä olevat tehtävät: 1"
+    assert render_digest("sv", {"case_idle": 1}).title == "Dagens sammanfattning: 1 nytt meddelande"
+    assert render("digest", "en", {"counts": {"import_failed": 2}}).text == "- Failed imports: 2"
+
+
+def test_a_dead_lettered_message_is_described_by_queue_reason_and_event_ids_only() -> None:
+    events = [
+        Envelope.new(EventType.REFERRAL_RECEIVED, "/t", {"pseudonym": "SECRET"}) for _ in range(3)
+    ]
+    death = {
+        "x-death": [
+            {"queue": b"turvaverkko.pilots.aggregates", "reason": "delivery_limit", "count": 2}
+        ]
+    }
+    batch = dead_lettered_event(
+        batch_body([e.to_json_bytes() for e in events]), Properties(BATCH_CONTENT_TYPE, death)
+    )
+    assert batch is not None
+    assert batch.type == EventType.MESSAGE_DEAD_LETTERED
+    assert batch.data == {
+        "queue": "turvaverkko.pilots.aggregates",
+        "reason": "delivery_limit",
+        "deaths": 2,
+        "event_type": "referral.received",
+        "event_count": 3,
+        "event_ids": [e.id for e in events],
+    }
+    assert "SECRET" not in str(batch.to_dict())
+    again = dead_lettered_event(
+        batch_body([e.to_json_bytes() for e in events]), Properties(BATCH_CONTENT_TYPE, death)
+    )
+    assert again is not None and again.id == batch.id  # the same copy, the same event
+
+    unreadable = dead_lettered_event(
+        b"not json",
+        Properties(CONTENT_TYPE, {"x-first-death-queue": "q", "x-first-death-reason": "rejected"}),
+    )
+    assert unreadable is not None
+    assert (unreadable.data["queue"], unreadable.data["event_type"]) == ("q", "unreadable")
+    assert unreadable.id != batch.id
+
+    loop = Envelope.new(EventType.MESSAGE_DEAD_LETTERED, "/t", {})
+    assert dead_lettered_event(loop.to_json_bytes(), Properties(CONTENT_TYPE, death)) is None
