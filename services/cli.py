@@ -5,6 +5,8 @@ turvaverkko migrate [SERVICE ...]    create the databases if absent and migrate 
 turvaverkko check                    say whether PostgreSQL and RabbitMQ answer
 turvaverkko worker SERVICE relay     run a service's outbox relay
 turvaverkko worker SERVICE consumer NAME
+turvaverkko worker SERVICE KIND      another worker of the service: intake imports, pilots
+                                     scheduler, notifications sender and dead-letters
 turvaverkko token --role ROLE [--pilot ID ...] [--org ID]   mint a development JWT
 """
 
