@@ -350,7 +350,8 @@ def test_a_hanging_mail_server_holds_back_neither_the_queue_nor_the_webhooks(
             lambda: processed(engines["notifications"], [t.id for t in tasks]), 10, "the queue"
         )
         wait_until(lambda: len(receiver.requests) == 10, 10, "the webhooks")
-        assert silent.connections > 0  # the sender is waiting for the mail server's greeting
+        # the sender is (or is about to be) waiting for the mail server's greeting
+        wait_until(lambda: silent.connections > 0, 10, "the sender at the mail server")
         assert len(told(client, settings, AINO)) == 10
         with engines["notifications"].connect() as db:
             waiting = db.execute(
