@@ -115,6 +115,14 @@ class Settings:
     #: public addresses only — never loopback, private, link-local, multicast or reserved.
     webhook_timeout: float = 10.0
     webhook_allowed_networks: tuple[str, ...] = ()
+    # Webhook signing secrets are kept encrypted (AES-256-GCM) under these keys: ``id:base64``
+    # pairs of 32 bytes kept outside the database, like the pseudonym keys; new encryptions use
+    # ``webhook_secret_key_id``, older ids stay readable for rotation.
+    webhook_secret_keys: str = "dev:dHVydmF2ZXJra28tZGV2LXdlYmhvb2stc2VjcmV0cyE="  # noqa: S105
+    webhook_secret_key_id: str = "dev"  # noqa: S105
+    #: After a new signing secret is made, the one it replaces still signs (a second signature)
+    #: for this many hours, so that receivers can switch at their own pace.
+    webhook_secret_grace_hours: float = 24.0
     #: Failed e-mails and webhooks are retried with exponential back-off and full jitter: the
     #: n-th retry waits at most base·2ⁿ⁻¹ seconds (never more than the cap), for up to the
     #: window from the first attempt; then the delivery is failed.
@@ -163,6 +171,8 @@ class Settings:
             raise ConfigError(f"{PREFIX}JWKS_URL is required in production")
         if self.env == "production" and self.pseudonym_key_id == "dev":
             raise ConfigError(f"{PREFIX}PSEUDONYM_KEYS and _KEY_ID must be set in production")
+        if self.env == "production" and self.webhook_secret_key_id == "dev":  # noqa: S105
+            raise ConfigError(f"{PREFIX}WEBHOOK_SECRET_KEYS and _KEY_ID must be set in production")
         if self.disclosure_threshold < 3:
             raise ConfigError(f"{PREFIX}DISCLOSURE_THRESHOLD may not be below 3")
         if self.env == "production" and self.record_key_secret.startswith("turvaverkko-dev"):
@@ -183,6 +193,8 @@ class Settings:
                 raise ConfigError(
                     f"{PREFIX}WEBHOOK_ALLOWED_NETWORKS must list networks such as 10.20.0.0/16"
                 ) from None
+        if self.webhook_secret_grace_hours < 0:
+            raise ConfigError(f"{PREFIX}WEBHOOK_SECRET_GRACE_HOURS may not be negative")
         if self.sender_lease_seconds <= 2 * max(self.smtp_timeout, self.webhook_timeout):
             raise ConfigError(
                 f"{PREFIX}SENDER_LEASE_SECONDS must exceed twice the SMTP and webhook timeouts"

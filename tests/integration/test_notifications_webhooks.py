@@ -4,28 +4,41 @@ and then succeeds gets exactly one successful delivery and three logged attempts
 succeeds is retried with growing, jittered delays for 24 hours and then failed, visibly; private,
 link-local and loopback targets are refused when registered and again when sent (the tests allow
 loopback only); a withdrawn endpoint gets nothing more. The clock is the sender's ``now``: no
-test waits for a retry."""
+test waits for a retry.
+
+Signing secrets: the database holds none in clear (nor its base64 body, nor its bytes), the
+answers and logs show one only where it is made, and a migrated one still signs; a rotated secret
+signs beside the new one for the grace period only; an endpoint's URL and event types change
+under ``If-Match``, and pending deliveries go to the new URL."""
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import itertools
 import json
+import logging
+import os
 import socket
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from services.notifications.adapters.webhooks import new_secret
 from services.notifications.app import create_app
 from services.notifications.consumers import RULES_CONSUMER
 from services.notifications.consumers.sender import Sender
+from services.notifications.domain.signing_secrets import SealedSecret, SigningSecrets
+from shared import migrations
 from shared.config import Settings
 from shared.db import UnitOfWork, make_session_factory
 from shared.messaging.consumer import Consumer
@@ -122,7 +135,7 @@ def test_an_integration_registers_its_organisations_webhooks_and_sees_the_secret
     assert r.status_code == 201, r.get_json()
     created = r.get_json()
     assert created["organisation"] == REGION and r.headers["Location"].endswith(created["id"])
-    assert created["secret"].startswith("whsec_")
+    assert created["secret"].startswith("whsec_") and r.headers["Cache-Control"] == "no-store"
     assert len(base64.b64decode(created["secret"].removeprefix("whsec_"))) == 32
     read = client.get(f"/v1/webhooks/{created['id']}", headers=integration(settings)).get_json()
     assert "secret" not in read and read["event_types"] == ["import.finished"]
@@ -147,7 +160,12 @@ def test_an_integration_registers_its_organisations_webhooks_and_sees_the_secret
         ),
         422,
     )
-    assert {e["pointer"] for e in bad["errors"]} == {"#/event_types/0", "#/colour"}
+    assert {e["pointer"] for e in bad["errors"]} == {
+        "#/event_types/0",
+        "#/colour",
+        "#/url",
+        "#/organisation",
+    }
     bad = assert_problem(
         client.post(
             "/v1/webhooks", json={"url": "gopher://x", "event_types": ["task.due"]}, headers=admin
@@ -406,3 +424,397 @@ def test_an_organisation_hears_only_of_its_own_events_of_the_types_it_chose(
     assert sender().run_once().statuses == {"delivered": 1}
     [request] = receiver.requests
     assert json.loads(request.body)["type"] == "task.overdue"
+
+
+# --- signing secrets at rest, rotation, and changing an endpoint --------------------------------
+
+
+def clear_forms(secret: str) -> list[str]:
+    """How a secret could sit in the database or an answer: as given, its base64 body, and (as
+    PostgreSQL shows bytea) the hex of its bytes and of its text."""
+    body = secret.removeprefix("whsec_")
+    return [secret, body, base64.b64decode(body).hex(), secret.encode().hex(), body.encode().hex()]
+
+
+def database_text(engine: Engine) -> str:
+    """Every row of every table of the database, as text (bytea in hex)."""
+    with engine.connect() as connection:
+        tables = connection.execute(
+            sa.text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        ).scalars()
+        return "\n".join(
+            row
+            for table in list(tables)
+            for row in connection.execute(sa.text(f'SELECT t::text FROM "{table}" t')).scalars()
+        )
+
+
+def shows_none(text: str, secrets: list[str]) -> bool:
+    return not any(form in text for secret in secrets for form in clear_forms(secret))
+
+
+def rotate(client: FlaskClient, endpoint_id: str, headers: dict[str, str]) -> dict[str, Any]:
+    r = client.post(f"/v1/webhooks/{endpoint_id}/secret", headers=headers)
+    assert r.status_code == 200, r.get_json()
+    assert r.headers["Cache-Control"] == "no-store"
+    return r.get_json()
+
+
+def signatures(request: Any) -> list[str]:
+    return str(request.headers["webhook-signature"]).split(" ")
+
+
+def test_the_database_holds_no_signing_secret_in_clear_and_webhooks_still_verify(
+    client: FlaskClient,
+    settings: Settings,
+    engines: dict[str, Engine],
+    rules: Consumer,
+    sender: Callable[..., Sender],
+    receiver: WebhookReceiver,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    endpoint = register(client, settings, receiver.url)
+    rotated = rotate(client, endpoint["id"], integration(settings))
+    secrets = [endpoint["secret"], rotated["secret"]]
+    deliver(rules, task_event(EventType.TASK_DUE, "user-1", PILOT))
+    assert sender().run_once().statuses == {"delivered": 1}
+    [request] = receiver.requests
+    for secret in secrets:
+        Webhook(secret).verify(request.body, request.headers)
+
+    stored = database_text(engines["notifications"])
+    assert shows_none(stored, secrets)
+    with engines["notifications"].connect() as connection:
+        sealed = connection.execute(
+            sa.text("SELECT endpoint_id, key_id, nonce, ciphertext FROM webhook_secret")
+        ).all()
+    assert [(s.endpoint_id, s.key_id) for s in sealed] == [
+        (endpoint["id"], settings.webhook_secret_key_id)
+    ] * 2
+    assert all(bytes(s.ciphertext).hex() in stored for s in sealed)  # the search saw them
+
+    admin = bearer(settings, "admin")
+    [logged] = client.get("/v1/deliveries", headers=admin).get_json()["items"]
+    answers = [
+        client.get(f"/v1/webhooks/{endpoint['id']}", headers=integration(settings)),
+        client.get("/v1/webhooks", headers=admin),
+        client.get("/v1/deliveries", headers=admin),
+        client.get(f"/v1/deliveries/{logged['id']}", headers=admin),
+    ]
+    for answer in answers:
+        assert answer.status_code == 200
+        assert shows_none(answer.get_data(as_text=True), secrets)
+    assert "new signing secret made" in caplog.text  # the log was captured…
+    assert shows_none(caplog.text, secrets)  # …and shows no secret
+
+
+def test_a_rotated_secret_still_signs_beside_the_new_one_for_the_grace_period_only(
+    client: FlaskClient,
+    settings: Settings,
+    rules: Consumer,
+    sender: Callable[..., Sender],
+    receiver: WebhookReceiver,
+) -> None:
+    """Two receivers — one still with the old secret, one with the new — both verify during the
+    overlap; afterwards only the new one does. The sender's ``now`` walks past the grace period;
+    the signatures keep the wall clock's time, which the receivers check."""
+    endpoint = register(client, settings, receiver.url)
+    old = endpoint["secret"]
+    made = datetime.now(UTC)
+    rotated = rotate(client, endpoint["id"], integration(settings))
+    new = rotated["secret"]
+    assert new.startswith("whsec_") and new != old
+    assert len(base64.b64decode(new.removeprefix("whsec_"))) == 32
+    until = datetime.fromisoformat(rotated["previous_secret_expires_at"])
+    grace = timedelta(hours=settings.webhook_secret_grace_hours)
+    assert made + grace - timedelta(minutes=1) < until < datetime.now(UTC) + grace
+    read = client.get(f"/v1/webhooks/{endpoint['id']}", headers=integration(settings))
+    assert "secret" not in read.get_json() and read.headers["ETag"] == '"2"'
+    assert read.get_json()["previous_secret_expires_at"] == rotated["previous_secret_expires_at"]
+
+    sending = sender()
+    moments: dict[str, datetime | None] = {
+        "just after": None,  # the sender's own clock, once the event is in
+        "near the end": until - timedelta(minutes=1),
+        "after": until + timedelta(seconds=1),
+    }
+    received = {}
+    for moment, now in moments.items():
+        deliver(rules, task_event(EventType.TASK_DUE, "user-1", PILOT))
+        assert sending.run_once(now).statuses == {"delivered": 1}, moment
+        received[moment] = receiver.requests[-1]
+
+    for moment in ("just after", "near the end"):
+        request = received[moment]
+        assert len(signatures(request)) == 2, moment
+        assert all(s.startswith("v1,") for s in signatures(request))
+        Webhook(old).verify(request.body, request.headers)  # the receiver not yet switched
+        Webhook(new).verify(request.body, request.headers)  # the receiver already switched
+    after = received["after"]
+    assert len(signatures(after)) == 1
+    Webhook(new).verify(after.body, after.headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(old).verify(after.body, after.headers)
+
+
+def test_only_an_admin_or_the_owning_integration_rotates_and_every_replaced_secret_keeps_its_grace(
+    client: FlaskClient,
+    settings: Settings,
+    engines: dict[str, Engine],
+    rules: Consumer,
+    sender: Callable[..., Sender],
+    receiver: WebhookReceiver,
+) -> None:
+    endpoint = register(client, settings, receiver.url)
+    path = f"/v1/webhooks/{endpoint['id']}/secret"
+    assert_problem(client.post(path, headers=integration(settings, "org-other")), 404)
+    for role in ("coordinator", "pilot_worker", "pilot_lead"):
+        assert_problem(client.post(path, headers=bearer(settings, role)), 403)
+    assert_problem(
+        client.post("/v1/webhooks/no-such/secret", headers=bearer(settings, "admin")), 404
+    )
+
+    # Rotating twice (a retried request, say) does not cut short the first secret's overlap.
+    by_admin = rotate(client, endpoint["id"], bearer(settings, "admin"))
+    again = rotate(client, endpoint["id"], integration(settings))
+    secrets = [endpoint["secret"], by_admin["secret"], again["secret"]]
+    assert len(set(secrets)) == 3
+    deliver(rules, task_event(EventType.TASK_DUE, "user-1", PILOT))
+    assert sender().run_once().statuses == {"delivered": 1}
+    [request] = receiver.requests
+    assert len(signatures(request)) == 3
+    for secret in secrets:
+        Webhook(secret).verify(request.body, request.headers)
+
+    # Secrets whose grace is over are erased at the next rotation.
+    with engines["notifications"].begin() as connection:
+        connection.execute(
+            sa.text(
+                "UPDATE webhook_secret SET expires_at = now() - interval '1 second' "
+                "WHERE expires_at IS NOT NULL"
+            )
+        )
+    rotate(client, endpoint["id"], integration(settings))
+    with engines["notifications"].connect() as connection:
+        kept = connection.execute(
+            sa.text("SELECT expires_at IS NULL AS current FROM webhook_secret ORDER BY id")
+        ).scalars()
+        assert list(kept) == [False, True]  # the one just replaced, and the new one
+
+    # The grace period is a setting.
+    fresh = register(client, settings, receiver.url)
+    shorter = create_app(
+        dataclasses.replace(loopback_allowed(settings), webhook_secret_grace_hours=2)
+    )
+    try:
+        before = datetime.now(UTC)
+        rotated = rotate(shorter.test_client(), fresh["id"], integration(settings))
+        until = datetime.fromisoformat(rotated["previous_secret_expires_at"])
+        assert before + timedelta(hours=2) - timedelta(minutes=1) < until
+        assert until < datetime.now(UTC) + timedelta(hours=2)
+    finally:
+        shorter.extensions["turvaverkko"].engine.dispose()
+
+
+def test_an_endpoint_changes_under_if_match_and_its_pending_deliveries_go_to_the_new_url(
+    client: FlaskClient,
+    settings: Settings,
+    rules: Consumer,
+    sender: Callable[..., Sender],
+    receiver: WebhookReceiver,
+) -> None:
+    endpoint = register(client, settings, receiver.url)  # task.due and task.overdue
+    deliver(
+        rules,
+        task_event(EventType.TASK_DUE, "user-1", PILOT),
+        task_event(EventType.TASK_OVERDUE, "user-1", PILOT),
+    )
+    path = f"/v1/webhooks/{endpoint['id']}"
+    read = client.get(path, headers=integration(settings))
+    assert read.headers["ETag"] == '"1"' and read.get_json()["version"] == 1
+    with WebhookReceiver() as moved:
+        change = {"url": moved.url, "event_types": ["task.overdue"], "description": "Pirha"}
+        assert_problem(client.patch(path, json=change, headers=integration(settings)), 428)
+        stale = integration(settings) | {"If-Match": '"7"'}
+        assert_problem(client.patch(path, json=change, headers=stale), 412)
+        current = integration(settings) | {"If-Match": read.headers["ETag"]}
+        changed = client.patch(path, json=change, headers=current)
+        assert changed.status_code == 200, changed.get_json()
+        assert changed.headers["ETag"] == '"2"'
+        body = changed.get_json()
+        assert (body["url"], body["event_types"], body["description"]) == (
+            moved.url,
+            ["task.overdue"],
+            "Pirha",
+        )
+        assert "secret" not in body
+        # A second change made from the same reading loses.
+        assert_problem(client.patch(path, json={"description": "x"}, headers=current), 412)
+        assert client.get(path, headers=integration(settings)).get_json() == body
+
+        assert sender().run_once().statuses == {"delivered": 1}
+        assert receiver.requests == []
+        [request] = moved.requests
+        assert json.loads(request.body)["type"] == "task.overdue"
+        Webhook(endpoint["secret"]).verify(request.body, request.headers)  # the secret stays
+
+    logged = client.get("/v1/deliveries", headers=bearer(settings, "admin")).get_json()["items"]
+    assert sorted((d["event_type"], d["status"]) for d in logged) == [
+        ("task.due", "cancelled"),  # no longer chosen
+        ("task.overdue", "delivered"),
+    ]
+    admin = bearer(settings, "admin") | {"If-Match": '"2"'}
+    by_admin = client.patch(path, json={"event_types": ["task.due", "task.due"]}, headers=admin)
+    assert by_admin.status_code == 200 and by_admin.get_json()["event_types"] == ["task.due"]
+
+
+def test_a_bad_change_is_a_problem_naming_each_field_that_never_echoes_a_secret(
+    client: FlaskClient, settings: Settings
+) -> None:
+    endpoint = register(client, settings, "http://127.0.0.1:8099/hook")
+    secret = endpoint["secret"]
+    path = f"/v1/webhooks/{endpoint['id']}"
+    headers = integration(settings) | {"If-Match": '"1"'}
+
+    bad = assert_problem(
+        client.patch(
+            path,
+            json={
+                "url": "gopher://x",
+                "event_types": [],
+                "organisation": "org-other",
+                "secret": secret,
+            },
+            headers=headers,
+        ),
+        422,
+    )
+    assert {e["pointer"] for e in bad["errors"]} == {
+        "#/url",
+        "#/event_types",
+        "#/organisation",
+        "#/secret",
+    }
+    in_url = quote(secret, safe="")
+    bad = assert_problem(
+        client.patch(path, json={"url": f"http://hook:{in_url}@127.0.0.1/in"}, headers=headers),
+        422,
+    )
+    assert [e["pointer"] for e in bad["errors"]] == ["#/url"]
+    assert "Credentials" in bad["errors"][0]["detail"]
+    assert in_url not in json.dumps(bad)
+    answers = [json.dumps(bad)]
+    for url, why in (
+        ("http://10.0.0.1/hook", "a private address"),
+        ("http://169.254.169.254/latest/meta-data/", "a link-local address"),
+        ("http://[::1]:8099/hook", "a loopback address"),
+    ):
+        refused = assert_problem(client.patch(path, json={"url": url}, headers=headers), 422)
+        [error] = refused["errors"]
+        assert error["pointer"] == "#/url" and why in error["detail"]
+    empty = assert_problem(client.patch(path, json={}, headers=headers), 422)
+    assert [e["pointer"] for e in empty["errors"]] == ["#"]
+    answers += [json.dumps(bad), json.dumps(empty)]
+    assert shows_none("\n".join(answers), [secret])
+
+    other = integration(settings, "org-other") | {"If-Match": '"1"'}
+    assert_problem(client.patch(path, json={"description": "x"}, headers=other), 404)
+    assert_problem(
+        client.patch(
+            path,
+            json={"description": "x"},
+            headers=bearer(settings, "coordinator") | {"If-Match": '"1"'},
+        ),
+        403,
+    )
+    unchanged = client.get(path, headers=integration(settings))
+    assert unchanged.headers["ETag"] == '"1"'
+    assert unchanged.get_json()["url"] == "http://127.0.0.1:8099/hook"
+
+
+def test_a_sealed_secret_copied_onto_another_endpoint_does_not_sign_for_it(
+    client: FlaskClient,
+    settings: Settings,
+    engines: dict[str, Engine],
+    rules: Consumer,
+    sender: Callable[..., Sender],
+    receiver: WebhookReceiver,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    target = register(client, settings, receiver.url)
+    body = {"organisation": "org-other", "url": receiver.url, "event_types": ["import.failed"]}
+    r = client.post("/v1/webhooks", json=body, headers=bearer(settings, "admin"))
+    assert r.status_code == 201
+    other = r.get_json()
+    with engines["notifications"].begin() as connection:
+        connection.execute(
+            sa.text(
+                "UPDATE webhook_secret t SET key_id = o.key_id, nonce = o.nonce, "
+                "ciphertext = o.ciphertext FROM webhook_secret o "
+                "WHERE t.endpoint_id = :target AND o.endpoint_id = :other"
+            ),
+            {"target": target["id"], "other": other["id"]},
+        )
+    deliver(rules, task_event(EventType.TASK_DUE, "user-1", PILOT))
+    assert sender().run_once().statuses == {"pending": 1}  # retried: a key may yet be configured
+    assert receiver.requests == []
+    [attempt] = attempts(engines["notifications"])
+    assert (attempt.outcome, attempt.error) == ("retry", "SecretUnreadable")
+    assert "signing secret cannot be read" in caplog.text
+    assert shows_none(caplog.text, [target["secret"], other["secret"]])
+
+
+def test_the_migration_seals_existing_secrets_with_the_current_key_of_the_environment(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scratch = dataclasses.replace(settings, database_prefix=f"{settings.database_prefix}mig_")
+    migrations.upgrade("notifications", scratch, "0002")
+    engine = sa.create_engine(scratch.database_url("notifications"), poolclass=sa.pool.NullPool)
+    try:
+        live, withdrawn = new_secret(), new_secret()
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO webhook_endpoint (id, organisation, url, event_types, secret, "
+                    "created_by, deleted_at) VALUES "
+                    "('live', 'org-pirha', 'https://example.org/in', '{task.due}', :live, 'a', "
+                    "NULL), ('withdrawn', 'org-pirha', 'https://example.org/x', '{task.due}', "
+                    ":withdrawn, 'a', now())"
+                ),
+                {"live": live, "withdrawn": withdrawn},
+            )
+        key = base64.b64encode(os.urandom(32)).decode()
+        monkeypatch.setenv(
+            "TURVAVERKKO_WEBHOOK_SECRET_KEYS", f"{settings.webhook_secret_keys},m1:{key}"
+        )
+        monkeypatch.setenv("TURVAVERKKO_WEBHOOK_SECRET_KEY_ID", "m1")
+        migrations.upgrade("notifications", scratch)
+
+        assert shows_none(database_text(engine), [live, withdrawn])
+        with engine.connect() as connection:
+            [sealed] = connection.execute(
+                sa.text("SELECT endpoint_id, key_id, nonce, ciphertext FROM webhook_secret")
+            ).all()
+            version = connection.execute(
+                sa.text("SELECT version FROM webhook_endpoint WHERE id = 'live'")
+            ).scalar_one()
+        assert (sealed.endpoint_id, sealed.key_id, version) == ("live", "m1", 1)
+        signing = SigningSecrets.from_setting(f"m1:{key}", "m1")
+        opened = signing.open(
+            "live", SealedSecret("m1", bytes(sealed.nonce), bytes(sealed.ciphertext))
+        )
+        assert opened == live
+
+        # Downgrading writes the current secret back where it was.
+        command.downgrade(migrations.alembic_config("notifications", scratch), "0002")
+        with engine.connect() as connection:
+            back = dict(
+                connection.execute(sa.text("SELECT id, secret FROM webhook_endpoint")).all()
+            )
+        assert back["live"] == live
+        assert back["withdrawn"].startswith("whsec_") and back["withdrawn"] != withdrawn
+    finally:
+        engine.dispose()
+        migrations.drop_database("notifications", scratch)

@@ -66,6 +66,35 @@ def test_the_disclosure_threshold_is_never_below_three_and_production_needs_its_
         "TURVAVERKKO_JWKS_URL": "https://idp.example/jwks",
         "TURVAVERKKO_PSEUDONYM_KEYS": "k1:" + "a" * 44,
         "TURVAVERKKO_PSEUDONYM_KEY_ID": "k1",
+        "TURVAVERKKO_WEBHOOK_SECRET_KEYS": "w1:" + "b" * 44,
+        "TURVAVERKKO_WEBHOOK_SECRET_KEY_ID": "w1",
     }
     with pytest.raises(ConfigError, match="RECORD_KEY_SECRET"):
         Settings.from_env(production)
+
+
+def test_webhook_secret_keys_have_a_development_default_that_production_refuses() -> None:
+    development = Settings.from_env({})
+    assert development.webhook_secret_key_id == "dev"
+    assert development.webhook_secret_keys.startswith("dev:")
+    assert development.webhook_secret_grace_hours == 24
+    production = {
+        "TURVAVERKKO_ENV": "production",
+        "TURVAVERKKO_JWKS_URL": "https://idp.example/jwks",
+        "TURVAVERKKO_PSEUDONYM_KEYS": "k1:" + "a" * 44,
+        "TURVAVERKKO_PSEUDONYM_KEY_ID": "k1",
+        "TURVAVERKKO_RECORD_KEY_SECRET": "a-production-secret",
+    }
+    with pytest.raises(ConfigError, match="WEBHOOK_SECRET_KEYS and _KEY_ID"):
+        Settings.from_env(production)
+    chosen = Settings.from_env(
+        production
+        | {
+            "TURVAVERKKO_WEBHOOK_SECRET_KEYS": "w1:" + "b" * 44,
+            "TURVAVERKKO_WEBHOOK_SECRET_KEY_ID": "w1",
+            "TURVAVERKKO_WEBHOOK_SECRET_GRACE_HOURS": "48",
+        }
+    )
+    assert (chosen.webhook_secret_key_id, chosen.webhook_secret_grace_hours) == ("w1", 48)
+    with pytest.raises(ConfigError, match="WEBHOOK_SECRET_GRACE_HOURS"):
+        Settings.from_env({"TURVAVERKKO_WEBHOOK_SECRET_GRACE_HOURS": "-1"})

@@ -4,7 +4,9 @@ request forgery first.
 Signed by the Standard Webhooks specification: ``webhook-id`` (the delivery's message id, the
 same on every retry, so the receiver can tell a retry from a new message), ``webhook-timestamp``
 and ``webhook-signature`` (``v1,`` + base64 HMAC-SHA-256 of ``id.timestamp.body`` with the
-endpoint's secret), which the ``standardwebhooks`` library verifies.
+endpoint's secret), which the ``standardwebhooks`` library verifies. While a rotated secret's
+grace period lasts, the header carries one signature per secret, space-separated (the current
+secret's first): a receiver verifies with whichever of them it holds.
 
 Before every request the host name is resolved again and every address checked
 (``domain.targets``); the request then goes to the address that was checked — the ``Host``
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from socket import SOCK_STREAM, gaierror, getaddrinfo
 from typing import Any
@@ -72,12 +75,17 @@ def checked_target(url: str, allowed: tuple[IPNetwork, ...]) -> tuple[Target, li
     return target, addresses
 
 
-def signed_headers(secret: str, message_id: str, body: str, at: datetime) -> dict[str, str]:
-    signature = Webhook(secret).sign(message_id, at, body)
+def signed_headers(
+    secrets: Sequence[str], message_id: str, body: str, at: datetime
+) -> dict[str, str]:
+    """The Standard Webhooks headers, with a ``v1,…`` signature by each secret."""
+    if not secrets:
+        raise ValueError("a webhook needs at least one signing secret")
+    signatures = " ".join(Webhook(secret).sign(message_id, at, body) for secret in secrets)
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(int(at.timestamp())),
-        "webhook-signature": signature,
+        "webhook-signature": signatures,
     }
 
 
@@ -93,13 +101,14 @@ class WebhookClient:
     def close(self) -> None:
         self._http.close()
 
-    def send(self, url: str, secret: str, message_id: str, body: str) -> Sent:
+    def send(self, url: str, secrets: Sequence[str], message_id: str, body: str) -> Sent:
+        """POST the body signed by every one of ``secrets`` (the current one first)."""
         try:
             target, addresses = checked_target(url, self.allowed)
         except TargetRefused as exc:
             return Sent("retry", None, f"TargetRefused: {exc}")
         # The signature's time is the wall clock's: the receiver compares it with its own.
-        headers = signed_headers(secret, message_id, body, datetime.now(UTC)) | {
+        headers = signed_headers(secrets, message_id, body, datetime.now(UTC)) | {
             "content-type": "application/json",
             "user-agent": USER_AGENT,
             "host": _host_header(target),

@@ -3,10 +3,13 @@ OpenAPI document at once. Every request schema refuses unknown fields."""
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from services.notifications.domain.rules import LANGUAGES, MODES, RULES, WEBHOOK_EVENT_TYPES
-from shared.auth import ROLES
+from services.notifications.domain.targets import TargetRefused, parse_target
+from shared.auth import ROLES, current_principal
 from shared.resources import PageQuery, page_schema
 
 SUBJECT = validate.Length(min=1, max=200)
@@ -151,22 +154,54 @@ RULE_TYPES = validate.OneOf(sorted(RULES))
 # --- webhooks ---------------------------------------------------------------------------------
 
 
+def _webhook_url_form(url: str) -> None:
+    """An http(s) URL with a host, no credentials and no fragment. Where its host resolves is
+    checked by the view, once the caller is known to be allowed (it takes a name lookup)."""
+    try:
+        parse_target(url)
+    except TargetRefused as exc:
+        raise ValidationError(str(exc)) from None
+
+
+WEBHOOK_URL = validate.And(validate.Length(min=1, max=2000), _webhook_url_form)
+URL_DESCRIPTION = "An https (or http) URL at a public address."
+
+
+def _event_types(required: bool) -> fields.List:
+    return fields.List(
+        fields.String(validate=validate.OneOf(WEBHOOK_EVENT_TYPES)),
+        required=required,
+        validate=validate.Length(min=1, max=len(WEBHOOK_EVENT_TYPES)),
+    )
+
+
 class WebhookIn(Strict):
     organisation = fields.String(
         validate=ORGANISATION,
         metadata={"description": "Required for admins; an integration registers its own."},
     )
     url = fields.String(
-        required=True,
-        validate=validate.Length(min=1, max=2000),
-        metadata={"description": "An https (or http) URL at a public address."},
+        required=True, validate=WEBHOOK_URL, metadata={"description": URL_DESCRIPTION}
     )
-    event_types = fields.List(
-        fields.String(validate=validate.OneOf(WEBHOOK_EVENT_TYPES)),
-        required=True,
-        validate=validate.Length(min=1, max=len(WEBHOOK_EVENT_TYPES)),
-    )
+    event_types = _event_types(required=True)
     description = fields.String(allow_none=True, validate=validate.Length(max=500))
+
+    @validates_schema(skip_on_field_errors=False)
+    def _admins_name_the_organisation(self, data: dict[str, Any], **_: Any) -> None:
+        # Checked with the fields, so that one answer names every bad field.
+        if "organisation" not in data and current_principal().role == "admin":
+            raise ValidationError("Name the organisation.", "organisation")
+
+
+class WebhookChangeIn(Strict):
+    url = fields.String(validate=WEBHOOK_URL, metadata={"description": URL_DESCRIPTION})
+    event_types = _event_types(required=False)
+    description = fields.String(allow_none=True, validate=validate.Length(max=500))
+
+    @validates_schema
+    def _changes_something(self, data: dict[str, Any], **_: Any) -> None:
+        if not data:
+            raise ValidationError("Change at least one of url, event_types and description.")
 
 
 class WebhookSchema(Schema):
@@ -177,9 +212,21 @@ class WebhookSchema(Schema):
     description = fields.String(allow_none=True)
     created_by = fields.String()
     created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    version = fields.Integer(metadata={"description": "The `ETag` a change must name."})
+    secret_created_at = fields.DateTime(
+        metadata={"description": "When the current signing secret was made."}
+    )
+    previous_secret_expires_at = fields.DateTime(
+        allow_none=True,
+        metadata={
+            "description": "Until when a secret replaced by a rotation still signs "
+            "beside the current one (none: only the current one signs)."
+        },
+    )
 
 
-class WebhookCreatedSchema(WebhookSchema):
+class WebhookSecretSchema(WebhookSchema):
     secret = fields.String(
         metadata={
             "description": "The Standard Webhooks signing secret (`whsec_…`). Shown only now."

@@ -8,6 +8,9 @@ deliveries that are due (``store.deliveries.claim``), sends them in parallel, an
 attempt; a failed attempt is retried with exponential back-off and full jitter for up to the
 retry window (24 hours) from the first attempt, then failed — visible in the delivery log.
 
+A webhook's signing secrets are opened (decrypted) here, just before the request, and live only
+for it: the claim brings them sealed, with the endpoint's URL as it is at that moment.
+
 Time is injectable: ``run_once(now=…)`` acts as if it were ``now``, so tests walk through a day
 of retries or reach the digest hour without waiting.
 """
@@ -33,6 +36,7 @@ from services.notifications.adapters.webhooks import WebhookClient
 from services.notifications.domain.digests import digest_slot
 from services.notifications.domain.messages import email_text, render
 from services.notifications.domain.retries import RetryPolicy
+from services.notifications.domain.signing_secrets import SecretUnreadable, SigningSecrets
 from services.notifications.store.deliveries import Claimed, claim, make_digests, record
 from shared.config import Settings
 
@@ -71,6 +75,9 @@ class Sender:
         self.policy = RetryPolicy.from_settings(settings)
         self.mailer = Mailer(settings)
         self.webhooks = WebhookClient(settings)
+        self.signing_secrets = SigningSecrets.from_setting(
+            settings.webhook_secret_keys, settings.webhook_secret_key_id
+        )
         self._lease = timedelta(seconds=settings.sender_lease_seconds)
         self._pools = {
             channel: ThreadPoolExecutor(
@@ -143,10 +150,24 @@ class Sender:
                 )
             )
         if delivery.channel == "webhook":
-            if delivery.url is None or delivery.secret is None:
+            if delivery.url is None or delivery.endpoint_id is None or not delivery.secrets:
                 return Sent("failed", None, "EndpointGone")
+            try:
+                secrets = [
+                    self.signing_secrets.open(delivery.endpoint_id, sealed)
+                    for sealed in delivery.secrets
+                ]
+            except SecretUnreadable as exc:
+                # Retried: the operator may yet configure the key it was sealed with.
+                log.error(
+                    "webhook endpoint %s: its signing secret cannot be read: %s",
+                    delivery.endpoint_id,
+                    exc,
+                    extra={"worker": self.name},
+                )
+                return Sent("retry", None, "SecretUnreadable")
             body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":"))
-            return self.webhooks.send(delivery.url, delivery.secret, delivery.message_id, body)
+            return self.webhooks.send(delivery.url, secrets, delivery.message_id, body)
         return Sent("failed", None, f"UnknownChannel {delivery.channel}")
 
     # --- life cycle ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ transaction with its row in the attempt log.
 from __future__ import annotations
 
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,11 +23,13 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
 
 from services.notifications.adapters.outcome import Sent
+from services.notifications.domain.signing_secrets import SealedSecret
 from services.notifications.store.tables import (
     delivery,
     delivery_attempt,
     notification,
     webhook_endpoint,
+    webhook_secret,
 )
 from shared.http import unprocessable
 from shared.resources import decode_cursor
@@ -52,14 +54,19 @@ class Claimed:
     language: str
     address: str | None
     payload: dict[str, Any] | None
+    endpoint_id: str | None
+    #: The webhook endpoint's URL as it is now (a changed URL applies to pending deliveries).
     url: str | None
-    secret: str | None
+    #: The endpoint's secrets that sign at the claim's ``now``, sealed, the current one first:
+    #: during a rotation's grace period also those it replaced.
+    secrets: tuple[SealedSecret, ...]
 
 
 def claim(
     engine: Engine, now: datetime, channels: tuple[str, ...], limit: int, lease: timedelta
 ) -> list[Claimed]:
-    """Take up to ``limit`` deliveries due at ``now`` on these channels for one attempt each."""
+    """Take up to ``limit`` deliveries due at ``now`` on these channels for one attempt each,
+    with the webhook endpoint's URL and the secrets that sign at ``now`` (still sealed)."""
     due = (
         sa.select(delivery.c.id)
         .where(
@@ -85,12 +92,19 @@ def claim(
         )
         if not claimed:
             return []
-        rows = connection.execute(
-            sa.select(delivery, webhook_endpoint.c.url, webhook_endpoint.c.secret)
-            .outerjoin(webhook_endpoint, webhook_endpoint.c.id == delivery.c.endpoint_id)
-            .where(delivery.c.id.in_(claimed))
-            .order_by(delivery.c.id)
-        ).mappings()
+        rows = (
+            connection.execute(
+                sa.select(delivery, webhook_endpoint.c.url)
+                .outerjoin(webhook_endpoint, webhook_endpoint.c.id == delivery.c.endpoint_id)
+                .where(delivery.c.id.in_(claimed))
+                .order_by(delivery.c.id)
+            )
+            .mappings()
+            .all()
+        )
+        secrets = _signing_secrets(
+            connection, {r["endpoint_id"] for r in rows if r["endpoint_id"]}, now
+        )
         return [
             Claimed(
                 id=r["id"],
@@ -105,11 +119,38 @@ def claim(
                 language=r["language"],
                 address=r["address"],
                 payload=r["payload"],
+                endpoint_id=r["endpoint_id"],
                 url=r["url"],
-                secret=r["secret"],
+                secrets=tuple(secrets.get(r["endpoint_id"], ())),
             )
             for r in rows
         ]
+
+
+def _signing_secrets(
+    connection: sa.Connection, endpoint_ids: set[str], now: datetime
+) -> dict[str, list[SealedSecret]]:
+    """Per endpoint, its current secret and those replaced whose grace lasts beyond ``now``,
+    newest first."""
+    found: dict[str, list[SealedSecret]] = defaultdict(list)
+    if not endpoint_ids:
+        return found
+    rows = connection.execute(
+        sa.select(
+            webhook_secret.c.endpoint_id,
+            webhook_secret.c.key_id,
+            webhook_secret.c.nonce,
+            webhook_secret.c.ciphertext,
+        )
+        .where(
+            webhook_secret.c.endpoint_id.in_(sorted(endpoint_ids)),
+            sa.or_(webhook_secret.c.expires_at.is_(None), webhook_secret.c.expires_at > now),
+        )
+        .order_by(webhook_secret.c.endpoint_id, webhook_secret.c.id.desc())
+    )
+    for endpoint_id, key_id, nonce, ciphertext in rows:
+        found[endpoint_id].append(SealedSecret(key_id, bytes(nonce), bytes(ciphertext)))
+    return found
 
 
 def record(

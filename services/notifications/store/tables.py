@@ -8,7 +8,9 @@
 - What they are told: ``notification`` is the in-app inbox; ``delivery`` is one message to send
   by e-mail or webhook (or held for a digest), and ``delivery_attempt`` its log, one row per try.
 - How: ``rule_setting`` holds the admins' choices over the built-in rules;
-  ``webhook_endpoint`` the receivers organisations registered.
+  ``webhook_endpoint`` the receivers organisations registered, and ``webhook_secret`` their
+  signing secrets, encrypted: the current one, and any it replaced while their grace period
+  lasts.
 
 Nothing here holds client data: notifications carry only what happened (a template and a few
 non-identifying parameters) and a link.
@@ -111,15 +113,39 @@ webhook_endpoint = sa.Table(
     sa.Column("organisation", sa.Text, nullable=False),
     sa.Column("url", sa.Text, nullable=False),
     sa.Column("event_types", postgresql.ARRAY(sa.Text), nullable=False),
-    #: ``whsec_`` + base64: the Standard Webhooks signing secret, shown once at registration.
-    sa.Column("secret", sa.Text, nullable=False),
     sa.Column("description", sa.Text),
     sa.Column("created_by", sa.Text, nullable=False),
+    #: Changing the URL or the event types needs ``If-Match`` with this version.
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    *_timestamps(),
+    sa.Column("deleted_at", sa.DateTime(timezone=True)),
+    sa.Index("webhook_endpoint_by_organisation", "organisation", "id"),
+)
+
+webhook_secret = sa.Table(
+    "webhook_secret",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("endpoint_id", sa.Text, sa.ForeignKey("webhook_endpoint.id"), nullable=False),
+    #: The Standard Webhooks secret (``whsec_`` + base64), AES-256-GCM-sealed under the key
+    #: ``key_id`` of ``WEBHOOK_SECRET_KEYS`` with the endpoint's id as associated data: never in
+    #: clear (``domain.signing_secrets``).
+    sa.Column("key_id", sa.Text, nullable=False),
+    sa.Column("nonce", sa.LargeBinary, nullable=False),
+    sa.Column("ciphertext", sa.LargeBinary, nullable=False),
     sa.Column(
         "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
     ),
-    sa.Column("deleted_at", sa.DateTime(timezone=True)),
-    sa.Index("webhook_endpoint_by_organisation", "organisation", "id"),
+    #: None for the endpoint's current secret; for one a newer secret replaced, the end of the
+    #: grace period in which it still signs beside the new one.
+    sa.Column("expires_at", sa.DateTime(timezone=True)),
+    sa.Index("webhook_secret_by_endpoint", "endpoint_id", "id"),
+    sa.Index(
+        "webhook_secret_one_current",
+        "endpoint_id",
+        unique=True,
+        postgresql_where=sa.text("expires_at IS NULL"),
+    ),
 )
 
 notification = sa.Table(
