@@ -135,6 +135,9 @@ class Settings:
     sender_concurrency: int = 8
     sender_poll_interval: float = 1.0
     sender_lease_seconds: float = 300.0
+    #: Inbox items and finished deliveries (with their attempts) are erased this many days after
+    #: they were made or finished; nothing still to be sent is.
+    notifications_retention_days: int = 180
     # HTTP
     max_body_bytes: int = 5 * 1024 * 1024
     rate_limit: str = "600 per minute"
@@ -193,6 +196,8 @@ class Settings:
                 raise ConfigError(
                     f"{PREFIX}WEBHOOK_ALLOWED_NETWORKS must list networks such as 10.20.0.0/16"
                 ) from None
+        if self.notifications_retention_days < 1:
+            raise ConfigError(f"{PREFIX}NOTIFICATIONS_RETENTION_DAYS must be at least 1")
         if self.webhook_secret_grace_hours < 0:
             raise ConfigError(f"{PREFIX}WEBHOOK_SECRET_GRACE_HOURS may not be negative")
         if self.sender_lease_seconds <= 2 * max(self.smtp_timeout, self.webhook_timeout):

@@ -98,3 +98,15 @@ def test_webhook_secret_keys_have_a_development_default_that_production_refuses(
     assert (chosen.webhook_secret_key_id, chosen.webhook_secret_grace_hours) == ("w1", 48)
     with pytest.raises(ConfigError, match="WEBHOOK_SECRET_GRACE_HOURS"):
         Settings.from_env({"TURVAVERKKO_WEBHOOK_SECRET_GRACE_HOURS": "-1"})
+
+
+def test_notifications_are_kept_at_least_a_day() -> None:
+    assert Settings.from_env({}).notifications_retention_days == 180
+    assert (
+        Settings.from_env(
+            {"TURVAVERKKO_NOTIFICATIONS_RETENTION_DAYS": "30"}
+        ).notifications_retention_days
+        == 30
+    )
+    with pytest.raises(ConfigError, match="NOTIFICATIONS_RETENTION_DAYS"):
+        Settings.from_env({"TURVAVERKKO_NOTIFICATIONS_RETENTION_DAYS": "0"})

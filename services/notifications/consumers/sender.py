@@ -1,5 +1,5 @@
 """The sender: sends what the consumer decided — e-mails and webhooks — with retries, and makes
-the daily digests. Run it as its own process: ``turvaverkko worker notifications sender``.
+the daily digests, and erases what is past its retention. Run it as its own process: ``turvaverkko worker notifications sender``.
 
 Sending is apart from consuming: the consumer only writes deliveries, so a slow SMTP server or a
 dead webhook receiver never holds back the queue. Here each channel has its own loop and its own
@@ -38,11 +38,14 @@ from services.notifications.domain.messages import email_text, render
 from services.notifications.domain.retries import RetryPolicy
 from services.notifications.domain.signing_secrets import SecretUnreadable, SigningSecrets
 from services.notifications.store.deliveries import Claimed, claim, make_digests, record
+from services.notifications.store.retention import Erased, erase_expired
 from shared.config import Settings
 
 log = logging.getLogger(__name__)
 
 CHANNELS = ("email", "webhook")
+#: How often the e-mail loop erases what is past its retention (``store/retention.py``).
+ERASE_EVERY = timedelta(hours=1)
 
 
 @dataclass
@@ -51,6 +54,7 @@ class Pass:
 
     digests: int = 0
     claimed: int = 0
+    erased: Erased | None = None  # when this pass erased what is past its retention
     statuses: dict[str, int] = field(default_factory=dict)
 
 
@@ -86,6 +90,7 @@ class Sender:
             for channel in CHANNELS
         }
         self._stopping = threading.Event()
+        self._next_erase: datetime | None = None
         self.ready = threading.Event()
 
     # --- one pass -----------------------------------------------------------------------------
@@ -102,6 +107,11 @@ class Sender:
         if digests:
             slot = digest_slot(now, self.settings.notifications_digest_hour)
             done.digests = make_digests(self.engine, slot, now)
+            if self._next_erase is None or now >= self._next_erase:
+                done.erased = erase_expired(
+                    self.engine, now, self.settings.notifications_retention_days
+                )
+                self._next_erase = now + ERASE_EVERY
         claimed = claim(self.engine, now, channels, self.settings.sender_batch_size, self._lease)
         done.claimed = len(claimed)
         attempts = {self._pools[c.channel].submit(self._attempt, c): c for c in claimed}
