@@ -83,10 +83,15 @@ class ServiceApi(Api):
         return http.handle_http_exception(error)
 
 
+#: A service's own scrape-time figures, read from its database when ``/metrics`` is asked.
+Gauges = Callable[[Engine], Iterable[GaugeMetricFamily]]
+
+
 class _Metrics:
-    def __init__(self, service: str, context: ServiceContext) -> None:
+    def __init__(self, service: str, context: ServiceContext, gauges: Gauges | None = None) -> None:
         self.service = service
         self.context = context
+        self.gauges = gauges
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
             "http_requests_total",
@@ -109,15 +114,17 @@ class _Metrics:
         self.latency.labels(self.service, method, route).observe(seconds)
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
-        """Scrape-time figures read from the database: the outbox backlog."""
+        """Scrape-time figures read from the database: the outbox backlog, and the service's
+        own (``gauges``)."""
         gauge = GaugeMetricFamily(
             "outbox_pending_events", "Events not yet confirmed by the broker", labels=["service"]
         )
         try:
             gauge.add_metric([self.service], pending_count(self.context.engine))
+            own = list(self.gauges(self.context.engine)) if self.gauges else []
         except sa.exc.SQLAlchemyError:
             return []
-        return [gauge]
+        return [gauge, *own]
 
     def exposition(self) -> bytes:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -223,6 +230,7 @@ def create_service_app(
     settings: Settings | None = None,
     engine: Engine | None = None,
     configure: Callable[[Flask, Api], None] | None = None,
+    gauges: Gauges | None = None,
 ) -> Flask:
     """Build a service's Flask app: settings from the environment unless given."""
     settings = settings or Settings.from_env()
@@ -250,7 +258,7 @@ def create_service_app(
         name, settings, engine, make_session_factory(engine), auth.TokenVerifier(settings)
     )
     app.extensions["turvaverkko"] = context
-    metrics = _Metrics(name, context)
+    metrics = _Metrics(name, context, gauges)
 
     api = ServiceApi(app)
     http.install(app, on_request_done=metrics.observe)

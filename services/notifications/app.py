@@ -10,6 +10,7 @@ from services.notifications import __doc__ as DESCRIPTION
 from services.notifications.api import BLUEPRINTS
 from services.notifications.api.webhooks import SIGNING_SECRETS
 from services.notifications.domain.signing_secrets import SigningSecrets
+from services.notifications.store.gauges import delivery_gauges
 from shared.config import Settings
 from shared.service import ServiceContext, create_service_app
 
@@ -32,4 +33,5 @@ def create_app(settings: Settings | None = None) -> Flask:
         blueprints=BLUEPRINTS,
         settings=settings,
         configure=_configure,
+        gauges=delivery_gauges,
     )

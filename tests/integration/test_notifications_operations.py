@@ -1,6 +1,6 @@
-"""Retention: inbox items and finished deliveries are erased once past
+"""Running notifications: inbox items and finished deliveries are erased once past
 ``NOTIFICATIONS_RETENTION_DAYS`` — by the sender, at most once an hour — and nothing still to be
-sent is."""
+sent is; ``/metrics`` shows operators the deliveries by status and how far behind the sender is."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from services.notifications.app import create_app
 from services.notifications.consumers.sender import Sender
 from shared.config import Settings
 from tests.support.notifications import empty_notifications, loopback_allowed
@@ -128,3 +129,34 @@ def test_what_is_past_its_retention_is_erased_and_nothing_still_to_be_sent(
         assert later.erased is not None and later.erased.inbox_items == 1
     finally:
         sender.close()
+
+
+def test_metrics_show_deliveries_by_channel_and_status_and_the_most_overdue(
+    settings: Settings, engine: Engine
+) -> None:
+    """What operators alert on: failures piling up, and a sender that has fallen behind."""
+    with engine.begin() as c:
+        for status in ("delivered", "delivered", "failed", "pending"):
+            delivery(c, status, RECENT)
+        overdue = delivery(c, "pending", RECENT)
+        c.execute(
+            sa.text(
+                "UPDATE delivery SET next_attempt_at = now() - interval '10 minutes' WHERE id = :id"
+            ),
+            {"id": overdue},
+        )
+    app = create_app(settings)
+    try:
+        text = app.test_client().get("/metrics").get_data(as_text=True)
+    finally:
+        app.extensions["turvaverkko"].engine.dispose()
+    samples = {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("notification_")
+    }
+    assert samples['notification_deliveries{channel="email",status="delivered"}'] == 2
+    assert samples['notification_deliveries{channel="email",status="failed"}'] == 1
+    assert samples['notification_deliveries{channel="email",status="pending"}'] == 2
+    overdue_seconds = samples['notification_delivery_overdue_seconds{channel="email"}']
+    assert 600 <= overdue_seconds < 900
