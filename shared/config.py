@@ -10,6 +10,7 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any, get_type_hints
 from urllib.parse import urlsplit, urlunsplit
 
@@ -109,6 +110,9 @@ class Settings:
     smtp_password: str = ""
     smtp_security: str = "none"
     smtp_timeout: float = 10.0
+    #: A PEM file of the certificate authorities to trust for the mail server's TLS certificate
+    #: (e.g. the organisation's internal CA); empty: the system's.
+    smtp_ca_file: str = ""
     mail_from: str = "Turvaverkko <no-reply@turvaverkko.example.org>"
     #: Webhooks: seconds to wait for a receiver; networks a receiver may be in although they are
     #: not public (CIDRs, comma-separated, e.g. a regional system's private network). Empty:
@@ -187,6 +191,8 @@ class Settings:
             raise ConfigError(f"{PREFIX}JWT_ALGORITHMS may list only asymmetric algorithms")
         if self.smtp_security not in {"none", "starttls", "tls"}:
             raise ConfigError(f"{PREFIX}SMTP_SECURITY must be none, starttls or tls")
+        if self.smtp_ca_file and not Path(self.smtp_ca_file).is_file():
+            raise ConfigError(f"{PREFIX}SMTP_CA_FILE names no file")
         if not 0 <= self.notifications_digest_hour <= 23:
             raise ConfigError(f"{PREFIX}NOTIFICATIONS_DIGEST_HOUR must be 0–23")
         for network in self.webhook_allowed_networks:

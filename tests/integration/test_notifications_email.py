@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -41,6 +42,7 @@ from tests.support.notifications import (
     purge,
     referral_event,
     register,
+    self_signed_certificate,
     task_event,
     told,
 )
@@ -183,6 +185,45 @@ def test_the_configured_smtp_credentials_are_used(
         assert done.statuses == {"delivered": 1}
         assert server.handler.logins == [("turvaverkko", "s3cret-for-tests")]
         assert [m.subject for m in server.received] == ["Tehtävä erääntyy tänään"]
+
+
+@pytest.mark.usefixtures("people")
+def test_starttls_verifies_the_mail_server_by_the_configured_ca_before_any_credential_is_sent(
+    settings: Settings, rules: Consumer, sender: Callable[..., Sender], tmp_path: Path
+) -> None:
+    certificate = self_signed_certificate(tmp_path)
+    login = {"smtp_username": "turvaverkko", "smtp_password": "s3cret-for-tests"}
+    deliver(rules, task_event(EventType.TASK_DUE, AINO, PILOT))
+    with SmtpServer(require_login=True, tls="starttls", certificate=certificate) as server:
+        untrusted = sender(smtp_port=server.port, smtp_security="starttls", **login).run_once()
+        assert untrusted.statuses == {"pending": 1}  # an unknown certificate: tried again later
+        assert server.handler.logins == [] and server.received == []  # and told it nothing
+        later = datetime.now(FINNISH_TIME) + timedelta(hours=2)
+        done = sender(
+            smtp_port=server.port,
+            smtp_security="starttls",
+            smtp_ca_file=str(certificate.cert),
+            **login,
+        ).run_once(later)
+        assert done.statuses == {"delivered": 1}
+        assert server.handler.logins == [("turvaverkko", "s3cret-for-tests")]
+        [mail] = server.received
+        assert mail.tls and mail.subject == "Tehtävä erääntyy tänään"
+
+
+@pytest.mark.usefixtures("people")
+def test_implicit_tls_to_a_mail_server_trusted_by_the_configured_ca(
+    settings: Settings, rules: Consumer, sender: Callable[..., Sender], tmp_path: Path
+) -> None:
+    certificate = self_signed_certificate(tmp_path)
+    deliver(rules, task_event(EventType.TASK_DUE, AINO, PILOT))
+    with SmtpServer(tls="tls", certificate=certificate) as server:
+        done = sender(
+            smtp_port=server.port, smtp_security="tls", smtp_ca_file=str(certificate.cert)
+        ).run_once()
+        assert done.statuses == {"delivered": 1}
+        [mail] = server.received
+        assert mail.tls
 
 
 @pytest.mark.usefixtures("people")

@@ -1,5 +1,5 @@
 """What the notifications tests share: a real local SMTP server (aiosmtpd), a local webhook
-receiver that answers as scripted, a server that accepts connections and never answers, and
+receiver that answers as scripted, a self-signed certificate for a TLS mail server, a server that accepts connections and never answers, and
 an empty notifications database."""
 
 from __future__ import annotations
@@ -7,19 +7,27 @@ from __future__ import annotations
 import dataclasses
 import email
 import email.policy
+import ipaddress
 import socket
+import ssl
 import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pika
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
@@ -49,6 +57,48 @@ def empty_notifications(engine: Engine) -> None:
 # --- SMTP -------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Certificate:
+    """A self-signed certificate for 127.0.0.1 and localhost, made for a test: ``cert`` is also
+    the CA file a client trusts it by."""
+
+    cert: Path
+    key: Path
+
+
+def self_signed_certificate(directory: Path) -> Certificate:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Turvaverkko test mail server")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert, key_file = directory / "mail.crt", directory / "mail.key"
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return Certificate(cert, key_file)
+
+
 @dataclass
 class Received:
     """One e-mail as the SMTP server received it."""
@@ -56,6 +106,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     raw: bytes
+    tls: bool = False  # whether the session was encrypted
 
     @property
     def message(self) -> EmailMessage:
@@ -104,7 +155,13 @@ class _Handler:
             return self.data_replies.pop(0)
         with self.arrived:
             self.received.append(
-                Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
+                Received(
+                    envelope.mail_from,
+                    list(envelope.rcpt_tos),
+                    envelope.content,
+                    tls=session.ssl is not None  # STARTTLS
+                    or server.transport.get_extra_info("ssl_object") is not None,  # implicit
+                )
             )
             self.arrived.notify_all()
         return "250 OK"
@@ -121,15 +178,33 @@ class _Handler:
 class SmtpServer:
     """A real SMTP server on 127.0.0.1 at a free port; ``received`` is what it was sent."""
 
-    def __init__(self, require_login: bool = False) -> None:
+    def __init__(
+        self,
+        require_login: bool = False,
+        tls: str = "none",
+        certificate: Certificate | None = None,
+    ) -> None:
+        """``tls``: ``none``, ``starttls`` (required before MAIL) or ``tls`` (implicit, the
+        whole connection), with ``certificate``."""
         self.handler = _Handler()
         self.port = free_port()
         options: dict[str, Any] = {}
         if require_login:
-            # AUTH is offered without TLS (a test server has no certificate); the handler refuses
-            # mail from a session that has not logged in.
+            # The handler refuses mail from a session that has not logged in. Without TLS, AUTH
+            # is offered in the clear (a plain test server); with it, only after TLS.
             self.handler.require_login = True
-            options = {"authenticator": self.handler.authenticate, "auth_require_tls": False}
+            options = {
+                "authenticator": self.handler.authenticate,
+                "auth_require_tls": tls != "none",
+            }
+        if tls != "none":
+            assert certificate is not None
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(certificate.cert, certificate.key)
+            if tls == "starttls":
+                options |= {"tls_context": context, "require_starttls": True}
+            else:
+                options |= {"ssl_context": context}
         self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **options)
 
     def __enter__(self) -> SmtpServer:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from shared.config import ConfigError, Settings
@@ -110,3 +112,11 @@ def test_notifications_are_kept_at_least_a_day() -> None:
     )
     with pytest.raises(ConfigError, match="NOTIFICATIONS_RETENTION_DAYS"):
         Settings.from_env({"TURVAVERKKO_NOTIFICATIONS_RETENTION_DAYS": "0"})
+
+
+def test_a_mail_server_ca_file_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="SMTP_CA_FILE"):
+        Settings.from_env({"TURVAVERKKO_SMTP_CA_FILE": str(tmp_path / "missing.pem")})
+    (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    chosen = Settings.from_env({"TURVAVERKKO_SMTP_CA_FILE": str(tmp_path / "ca.pem")})
+    assert chosen.smtp_ca_file == str(tmp_path / "ca.pem")

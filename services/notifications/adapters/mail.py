@@ -52,13 +52,13 @@ class Mailer:
                     s.smtp_host,
                     s.smtp_port,
                     timeout=s.smtp_timeout,
-                    context=ssl.create_default_context(),
+                    context=self._tls(),
                 )
             else:
                 smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout)
             with smtp:
                 if s.smtp_security == "starttls":
-                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.starttls(context=self._tls())
                 if s.smtp_username:
                     smtp.login(s.smtp_username, s.smtp_password)
                 refused = smtp.send_message(message)
@@ -75,6 +75,11 @@ class Mailer:
             code, _ = next(iter(refused.values()))
             return _reply(code, "SMTPRecipientsRefused")
         return DELIVERED
+
+    def _tls(self) -> ssl.SSLContext:
+        """The server's certificate is verified — against ``SMTP_CA_FILE`` if set — and must
+        name the configured host."""
+        return ssl.create_default_context(cafile=self.settings.smtp_ca_file or None)
 
 
 def _reply(code: int | None, kind: str) -> Sent:
