@@ -77,7 +77,7 @@ def test_every_project_container_runs_the_one_image_built_from_deploy_dockerfile
         assert service["build"]["context"] == ".", name
         assert service["build"]["dockerfile"] == "deploy/Dockerfile", name
     unbuilt = {name for name, s in services.items() if "build" not in s}
-    assert unbuilt == {"postgres", "rabbitmq"}
+    assert unbuilt == {"postgres", "rabbitmq", "mailpit"}
 
 
 @pytest.mark.parametrize("name", sorted(WEB_PORTS))
@@ -208,3 +208,13 @@ def test_every_consumer_and_worker_of_every_service_has_its_own_compose_service(
         for name in definition.workers:
             worker = services[f"{definition.name}-{name}"]
             assert _command(worker) == ["turvaverkko", "worker", definition.name, name]
+
+
+def test_notifications_mail_goes_to_the_development_mail_catcher(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    """``docker compose up`` shows every e-mail the sender sends, at 127.0.0.1:8025."""
+    env = services["notifications-sender"]["environment"]
+    assert (env["TURVAVERKKO_SMTP_HOST"], env["TURVAVERKKO_SMTP_PORT"]) == ("mailpit", "1025")
+    assert services["mailpit"]["image"].startswith("axllent/mailpit:v")
+    assert services["mailpit"]["ports"] == ["127.0.0.1:8025:8025"]
