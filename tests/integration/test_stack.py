@@ -78,15 +78,21 @@ def test_a_pilot_made_in_pilots_lets_intake_take_a_referral_that_opens_a_case_th
     settings: Settings, engines: dict[str, Engine], tmp_path: Path
 ) -> None:
     """The whole loop through the running stack: the pilots API → its outbox and relay → intake's
-    reference-data consumer; a referral to intake → intake's relay → the pilots service's
-    case-events and aggregates consumers → a referred case a worker of the pilot can open."""
+    and notifications' copies; a referral to intake → intake's relay → the pilots service's
+    case-events and aggregates consumers → a referred case a worker of the pilot can open, the
+    coordinators' table counting it (protected), and the notifications rules consumer → a new
+    referral in the worker's inbox."""
     from tests.integration.conftest import PILOTS_TABLES
+    from tests.support.notifications import empty_notifications
 
     with engines["pilots"].begin() as connection:
         connection.execute(sa.text(f"TRUNCATE {', '.join(PILOTS_TABLES)}"))
-    stack = start_stack(settings, tmp_path, wait_for=("intake", "pilots"))
+    empty_notifications(engines["notifications"])
+    stack = start_stack(settings, tmp_path, wait_for=("intake", "pilots", "notifications"))
     intake, pilots = stack.url("intake"), stack.url("pilots")
+    notifications = stack.url("notifications")
     admin = mint_dev_token(settings, "admin", subject="e2e-admin")
+    coordinator = mint_dev_token(settings, "coordinator", subject="e2e-coordinator")
     worker = mint_dev_token(settings, "pilot_worker", pilots=["e2e-pilot"], subject="e2e-worker")
     try:
         org = {"id": "e2e-org", "name": "E2E", "type": "ngo"}
@@ -99,6 +105,7 @@ def test_a_pilot_made_in_pilots_lets_intake_take_a_referral_that_opens_a_case_th
             "theme": "participation",
             "target_group": "young people",
             "starts_on": "2026-01-01",
+            "members": [{"subject": "e2e-worker", "role": "worker"}],
         }
         assert _call("POST", f"{pilots}/v1/pilots", admin, pilot)[0] == 201
         item = referral(7, pilot_id="e2e-pilot", source_id="E2E-1")
@@ -117,7 +124,29 @@ def test_a_pilot_made_in_pilots_lets_intake_take_a_referral_that_opens_a_case_th
         assert case["state"] == "referred" and case["age_band"] == "16-17"  # born 2010-05-04
         status, timeline = _call("GET", f"{pilots}/v1/cases/{case['id']}/timeline", worker)
         assert status == 200 and [e["kind"] for e in timeline] == ["referral"]
+
+        # One young person referred: the coordinators' table counts them, and protects them.
+        def referred() -> dict[str, Any]:
+            period = item["referred_on"][:4]
+            table = _call(
+                "GET",
+                f"{pilots}/v1/aggregates/referrals-by-pilot-month?period={period}",
+                coordinator,
+            )[1]
+            return {c["dimensions"]["pilot"]: c for c in table["cells"]}
+
+        wait_until(lambda: "e2e-pilot" in referred(), 60, "the roll-up", interval=0.25)
+        assert referred()["e2e-pilot"]["suppressed"] == "primary"  # one person: not published
+
+        # The notifications service tells the pilot's worker, in their inbox.
+        def inbox() -> list[Any]:
+            return _call("GET", f"{notifications}/v1/notifications", worker)[1]["items"]
+
+        wait_until(lambda: len(inbox()) == 1, 60, "the worker to be told", interval=0.25)
+        [told] = inbox()
+        assert told["kind"] == "referral_received" and told["read"] is False
     finally:
         output = stack.stop()
     assert stack.process.returncode == 0, output
     assert "pilots.case-events" in output and "pilots.scheduler" in output
+    assert "notifications.rules" in output and "notifications.sender" in output
