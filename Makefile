@@ -39,6 +39,7 @@ bench: $(STAMP)  ## the benchmarks; figures go into the README's performance tab
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/single.py
 	$(BIN)/python bench/csv_import.py
+	$(BIN)/python bench/aggregates.py
 
 # Re-pin every package after changing pyproject.toml's dependencies.
 lock:
