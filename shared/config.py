@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
 from urllib.parse import urlsplit, urlunsplit
@@ -51,10 +51,10 @@ class Settings:
     #: ``development`` or ``production``; production refuses the development token issuer.
     env: str = "development"
     #: PostgreSQL server URL without a database name; each service appends its own database.
-    postgres_url: str = "postgresql+psycopg://root@127.0.0.1:5432"
+    postgres_url: str = field(default="postgresql+psycopg://root@127.0.0.1:5432", repr=False)
     #: Database names are ``<prefix><service>``; tests use a per-session prefix.
     database_prefix: str = "turvaverkko_"
-    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
+    amqp_url: str = field(default="amqp://guest:guest@127.0.0.1:5672/%2F", repr=False)
     #: The durable topic exchange that carries every domain event.
     events_exchange: str = "turvaverkko.events"
     #: Where rejected messages go; every consumer queue has its dead-letter queue bound here.
@@ -80,17 +80,21 @@ class Settings:
     jwt_audience: str = "turvaverkko"
     jwks_url: str = ""
     jwt_algorithms: tuple[str, ...] = ("RS256", "ES256", "PS256")
-    dev_jwt_secret: str = "turvaverkko-development-signing-key-not-for-production"  # noqa: S105
+    dev_jwt_secret: str = field(
+        default="turvaverkko-development-signing-key-not-for-production", repr=False
+    )
     dev_token_ttl_seconds: int = 8 * 3600
     # Intake: keyed pseudonyms. Keys are ``id:base64`` pairs kept outside the database (the
     # environment or a secret store); new pseudonyms use ``pseudonym_key_id``.
-    pseudonym_keys: str = "dev:dHVydmF2ZXJra28tZGV2ZWxvcG1lbnQtcHNldWRvbnltLWtleQ=="
+    pseudonym_keys: str = field(
+        default="dev:dHVydmF2ZXJra28tZGV2ZWxvcG1lbnQtcHNldWRvbnltLWtleQ==", repr=False
+    )
     pseudonym_key_id: str = "dev"
     # Coordinators' aggregates: disclosure control. Cells of fewer distinct young people than the
     # threshold are suppressed (never below 3); the record-key secret makes the cell-key noise
     # unpredictable (kept outside the database, like the pseudonym keys).
     disclosure_threshold: int = 5
-    record_key_secret: str = "turvaverkko-development-record-key-secret"  # noqa: S105
+    record_key_secret: str = field(default="turvaverkko-development-record-key-secret", repr=False)
     max_items_per_request: int = 1000
     #: The largest file one import may upload (the whole API otherwise stops at max_body_bytes).
     import_max_bytes: int = 2 * 1024**3
@@ -107,7 +111,7 @@ class Settings:
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_username: str = ""
-    smtp_password: str = ""
+    smtp_password: str = field(default="", repr=False)
     smtp_security: str = "none"
     smtp_timeout: float = 10.0
     #: A PEM file of the certificate authorities to trust for the mail server's TLS certificate
@@ -122,7 +126,9 @@ class Settings:
     # Webhook signing secrets are kept encrypted (AES-256-GCM) under these keys: ``id:base64``
     # pairs of 32 bytes kept outside the database, like the pseudonym keys; new encryptions use
     # ``webhook_secret_key_id``, older ids stay readable for rotation.
-    webhook_secret_keys: str = "dev:dHVydmF2ZXJra28tZGV2LXdlYmhvb2stc2VjcmV0cyE="  # noqa: S105
+    webhook_secret_keys: str = field(
+        default="dev:dHVydmF2ZXJra28tZGV2LXdlYmhvb2stc2VjcmV0cyE=", repr=False
+    )
     webhook_secret_key_id: str = "dev"  # noqa: S105
     #: After a new signing secret is made, the one it replaces still signs (a second signature)
     #: for this many hours, so that receivers can switch at their own pace.
@@ -191,6 +197,11 @@ class Settings:
             raise ConfigError(f"{PREFIX}JWT_ALGORITHMS may list only asymmetric algorithms")
         if self.smtp_security not in {"none", "starttls", "tls"}:
             raise ConfigError(f"{PREFIX}SMTP_SECURITY must be none, starttls or tls")
+        if self.env == "production" and self.smtp_username and self.smtp_security == "none":
+            raise ConfigError(
+                f"{PREFIX}SMTP_SECURITY must be starttls or tls in production when "
+                f"{PREFIX}SMTP_USERNAME is set: the password would cross the network in the clear"
+            )
         if self.smtp_ca_file and not Path(self.smtp_ca_file).is_file():
             raise ConfigError(f"{PREFIX}SMTP_CA_FILE names no file")
         if not 0 <= self.notifications_digest_hour <= 23:

@@ -98,6 +98,10 @@ def page(rows: Sequence[Any], limit: int, key: str) -> tuple[dict[str, Any], dic
     return body, headers
 
 
+#: The largest id or version a PostgreSQL ``bigint`` holds: anything larger names nothing.
+BIGINT_MAX = 2**63 - 1
+
+
 def _get(row: Any, key: str) -> Any:
     return row[key] if isinstance(row, dict) else getattr(row, key)
 
@@ -115,7 +119,7 @@ def if_match() -> int:
             "Send If-Match with the ETag you read, so that you do not overwrite someone's change."
         )
     value = header.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()) or int(value) > BIGINT_MAX:
         raise PreconditionFailed("If-Match does not name a version of this resource.")
     return int(value)
 

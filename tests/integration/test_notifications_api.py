@@ -19,6 +19,7 @@ from shared.config import Settings
 from shared.db import UnitOfWork, make_session_factory
 from shared.messaging.consumer import Consumer
 from shared.messaging.events import EventType
+from shared.resources import encode_cursor
 from tests.support.api import assert_problem, bearer
 from tests.support.consume import deliver
 from tests.support.notifications import (
@@ -152,6 +153,36 @@ def test_bad_inbox_queries_are_problems_naming_the_parameter(
         422,
     )
     assert {e["pointer"] for e in body["errors"]} == {"#/up_to", "#/all"}
+
+
+def test_numbers_too_large_or_not_ascii_are_problems_not_server_errors(
+    client: FlaskClient, settings: Settings
+) -> None:
+    """Ids, cursors, versions and marks beyond a bigint, or written in other digits, name nothing:
+    404, 412 or 422 — never a 500 from the database."""
+    huge = "9" * 25
+    for path in (f"/v1/notifications/{huge}", f"/v1/deliveries/{huge}"):
+        assert_problem(client.get(path, headers=admin(settings) | me(settings)), 404)
+    assert_problem(client.post(f"/v1/notifications/{huge}/read", headers=me(settings)), 404)
+    for position in ("u:99999999999999999999", "r:9223372036854775808", "u:²"):
+        cursor = encode_cursor(position)
+        body = assert_problem(
+            client.get(f"/v1/notifications?cursor={cursor}", headers=me(settings)), 422
+        )
+        assert [e["parameter"] for e in body["errors"]] == ["cursor"], position
+    body = assert_problem(
+        client.post("/v1/notifications/read", json={"up_to": 10**25}, headers=me(settings)), 422
+    )
+    assert [e["pointer"] for e in body["errors"]] == ["#/up_to"]
+    for version in ('"²"', f'"{huge}"'):
+        assert_problem(
+            client.put(
+                "/v1/notifications/preferences",
+                json={"inbox": "immediate", "email": "digest"},
+                headers=me(settings) | {"If-Match": version},
+            ),
+            412,
+        )
 
 
 def test_preferences_are_read_and_changed_with_etag_and_if_match(

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from services.notifications.app import create_app
 from services.notifications.consumers.sender import Sender
+from services.notifications.store.retention import erase_expired
 from shared.config import Settings
 from tests.support.notifications import empty_notifications, loopback_allowed
 
@@ -160,3 +161,16 @@ def test_metrics_show_deliveries_by_channel_and_status_and_the_most_overdue(
     assert samples['notification_deliveries{channel="email",status="pending"}'] == 2
     overdue_seconds = samples['notification_delivery_overdue_seconds{channel="email"}']
     assert 600 <= overdue_seconds < 900
+
+
+def test_a_digest_still_named_by_a_kept_delivery_does_not_stop_the_erasing(engine: Engine) -> None:
+    """Batches go in id order: a batch that must keep one of its deliveries is not taken for
+    the last one."""
+    with engine.begin() as c:
+        kept_digest = delivery(c, "delivered", OLD, kind="digest")
+        delivery(c, "digested", RECENT, digest_id=kept_digest)  # names it, and is kept
+        old = [delivery(c, "delivered", OLD) for _ in range(3)]
+    erased = erase_expired(engine, NOW, 180, batch=2)
+    assert erased.deliveries == 3
+    assert set(old).isdisjoint(remaining(engine, "delivery"))
+    assert kept_digest in remaining(engine, "delivery")

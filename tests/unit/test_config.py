@@ -120,3 +120,36 @@ def test_a_mail_server_ca_file_must_exist(tmp_path: Path) -> None:
     (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
     chosen = Settings.from_env({"TURVAVERKKO_SMTP_CA_FILE": str(tmp_path / "ca.pem")})
     assert chosen.smtp_ca_file == str(tmp_path / "ca.pem")
+
+
+def test_no_secret_shows_in_the_settings_repr() -> None:
+    """Settings end up in tracebacks and debug logs: their repr leaves out keys, passwords and
+    URLs that may carry one."""
+    settings = Settings.from_env(
+        {
+            "TURVAVERKKO_SMTP_PASSWORD": "smtp-pass-marker",
+            "TURVAVERKKO_POSTGRES_URL": "postgresql+psycopg://u:pg-pass-marker@db:5432",
+            "TURVAVERKKO_AMQP_URL": "amqp://u:mq-pass-marker@mq:5672/%2F",
+            "TURVAVERKKO_RECORD_KEY_SECRET": "record-key-marker",
+        }
+    )
+    shown = repr(settings)
+    for marker in ("smtp-pass", "pg-pass", "mq-pass", "record-key", "dHVydmF2", "signing-key"):
+        assert marker not in shown, marker
+    assert "smtp_host='127.0.0.1'" in shown  # the rest is still there to debug with
+
+
+def test_production_refuses_an_smtp_password_in_the_clear() -> None:
+    production = {
+        "TURVAVERKKO_ENV": "production",
+        "TURVAVERKKO_JWKS_URL": "https://idp.example.org/jwks",
+        "TURVAVERKKO_PSEUDONYM_KEYS": "k1:" + "a" * 44,
+        "TURVAVERKKO_PSEUDONYM_KEY_ID": "k1",
+        "TURVAVERKKO_RECORD_KEY_SECRET": "r" * 40,
+        "TURVAVERKKO_WEBHOOK_SECRET_KEYS": "w1:" + "b" * 44,
+        "TURVAVERKKO_WEBHOOK_SECRET_KEY_ID": "w1",
+        "TURVAVERKKO_SMTP_USERNAME": "turvaverkko",
+    }
+    with pytest.raises(ConfigError, match="SMTP_SECURITY"):
+        Settings.from_env(production)
+    assert Settings.from_env(production | {"TURVAVERKKO_SMTP_SECURITY": "starttls"}).smtp_username

@@ -64,6 +64,8 @@ def test_known_codes_are_valid(code: str, born: date) -> None:
         ("131052-001Y", "individual number"),
         ("131052-308", "11 characters"),
         ("13105A-308T", "digits"),
+        ("131052-²²²T", "digits"),  # digits to str.isdigit, not to int(): once a 500
+        ("١٣١٠٥٢-308T", "digits"),  # Arabic-Indic digits: int() reads them, a code has none
         ("", "11 characters"),
     ],
 )

@@ -22,6 +22,7 @@ from services.notifications.domain.rules import (
     RULES,
     WEBHOOK_EVENT_TYPES,
     link,
+    mail_link,
     message_params,
     webhook_data,
 )
@@ -167,3 +168,17 @@ def test_a_dead_lettered_message_is_described_by_queue_reason_and_event_ids_only
 
     loop = Envelope.new(EventType.MESSAGE_DEAD_LETTERED, "/t", {})
     assert dead_lettered_event(loop.to_json_bytes(), Properties(CONTENT_TYPE, death)) is None
+
+
+def test_an_email_without_an_inbox_item_never_links_to_a_case_or_a_task() -> None:
+    """A rule whose link names a case or a task has a link for e-mail that names neither."""
+    for rule in RULES.values():
+        fallback = rule.mail_link or rule.link
+        assert "{case_id}" not in fallback and "{task_id}" not in fallback, rule.event_type
+        data = {
+            "case_id": "CASE-SECRET",
+            "task_id": "TASK-SECRET",
+            "pilot_id": "p",
+            "import_id": "i",
+        }
+        assert "SECRET" not in mail_link(rule, data), rule.event_type

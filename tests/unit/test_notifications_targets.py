@@ -42,6 +42,7 @@ from shared.config import ConfigError, Settings
         ("::ffff:10.1.2.3", "a private address"),
         ("64:ff9b::a9fe:a9fe", "a link-local address"),  # NAT64 of 169.254.169.254
         ("2002:a00:1::1", "a private address"),  # 6to4 of 10.0.0.1
+        ("fec0::1", "a site-local address"),  # deprecated, yet routed in some networks
     ],
 )
 def test_an_inside_address_is_refused(address: str, why: str) -> None:

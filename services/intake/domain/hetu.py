@@ -54,7 +54,9 @@ def parse_identity_code(value: str) -> IdentityCode:
             "must be 11 characters: DDMMYY, a century sign, ZZZ and a check character"
         )
     digits, sign, individual, check = code[:6], code[6], code[7:10], code[10]
-    if not (digits.isdigit() and individual.isdigit()):
+    if not (
+        digits.isascii() and digits.isdigit() and individual.isascii() and individual.isdigit()
+    ):
         raise InvalidIdentityCode("the date and the individual number must be digits")
     if sign not in CENTURY_SIGNS:
         raise InvalidIdentityCode("the century sign must be one of + - Y X W V U A B C D E F")

@@ -40,7 +40,7 @@ class Deliveries(MethodView):
         return body, 200, headers
 
 
-@blp.route("/<int:delivery_id>")
+@blp.route("/<int(max=9223372036854775807):delivery_id>")
 class Delivery(MethodView):
     @blp.response(200, DeliveryDetailSchema)
     @require_roles("admin")

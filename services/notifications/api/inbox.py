@@ -101,7 +101,7 @@ class MarkAll(MethodView):
         return {"marked": marked}
 
 
-@blp.route("/<int:item_id>")
+@blp.route("/<int(max=9223372036854775807):item_id>")
 class Item(MethodView):
     @blp.response(200, NotificationSchema)
     @require_roles(*ROLES)
@@ -114,7 +114,7 @@ class Item(MethodView):
         return shown(item, language)
 
 
-@blp.route("/<int:item_id>/read")
+@blp.route("/<int(max=9223372036854775807):item_id>/read")
 class MarkOne(MethodView):
     @blp.response(200, NotificationSchema)
     @require_roles(*ROLES)

@@ -10,7 +10,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from services.notifications.domain.rules import LANGUAGES, MODES, RULES, WEBHOOK_EVENT_TYPES
 from services.notifications.domain.targets import TargetRefused, parse_target
 from shared.auth import ROLES, current_principal
-from shared.resources import PageQuery, page_schema
+from shared.resources import BIGINT_MAX, PageQuery, page_schema
 
 SUBJECT = validate.Length(min=1, max=200)
 ORGANISATION = validate.Regexp(
@@ -62,7 +62,7 @@ class InboxQuery(PageQuery):
 
 class MarkAllIn(Strict):
     up_to = fields.Integer(
-        validate=validate.Range(min=1),
+        validate=validate.Range(min=1, max=BIGINT_MAX),
         metadata={"description": "The newest notification seen: later ones stay unread."},
     )
 

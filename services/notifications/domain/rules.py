@@ -86,6 +86,10 @@ class Rule:
     #: Whose webhooks hear of it: ``pilot`` (the pilot's lead and partner organisations) or the
     #: event field that names the organisation.
     organisations_from: str | None = None
+    #: Where an e-mail links when there is no inbox item to link to (the user has the inbox off
+    #: or as a digest), if ``link`` names a case or a task: a view without them, so that no
+    #: case's or task's id passes through mail servers. None: ``link`` names neither.
+    mail_link: str | None = None
 
 
 _TASK_FIELDS = ("pilot_id", "due_on")
@@ -112,6 +116,7 @@ RULES: dict[str, Rule] = {
             "/cases/{case_id}/tasks/{task_id}",
             webhook_fields=_TASK_FIELDS,
             organisations_from="pilot",
+            mail_link="/tasks?assigned=me&due=today",
         ),
         Rule(
             EventType.TASK_OVERDUE,
@@ -122,6 +127,7 @@ RULES: dict[str, Rule] = {
             "/cases/{case_id}/tasks/{task_id}",
             webhook_fields=_TASK_FIELDS,
             organisations_from="pilot",
+            mail_link="/tasks?assigned=me&overdue=true",
         ),
         Rule(
             EventType.CASE_IDLE,
@@ -132,6 +138,7 @@ RULES: dict[str, Rule] = {
             "/cases/{case_id}",
             webhook_fields=("pilot_id", "idle_days"),
             organisations_from="pilot",
+            mail_link="/cases?responsible=me&idle=true",
         ),
         Rule(
             EventType.IMPORT_FINISHED,
@@ -200,10 +207,16 @@ WEBHOOK_EVENT_TYPES: tuple[str, ...] = tuple(
 )
 
 
-def link(rule: Rule, data: Mapping[str, Any]) -> str:
+def link(rule: Rule, data: Mapping[str, Any], template: str | None = None) -> str:
     """The rule's link for this event: a path in the web UI, every value URL-quoted."""
-    values = {name: quote(str(data.get(name) or ""), safe="") for name in _fields(rule.link)}
-    return rule.link.format_map(values)
+    template = template or rule.link
+    values = {name: quote(str(data.get(name) or ""), safe="") for name in _fields(template)}
+    return template.format_map(values)
+
+
+def mail_link(rule: Rule, data: Mapping[str, Any]) -> str:
+    """Where an e-mail links when there is no inbox item: never to a case or a task."""
+    return link(rule, data, rule.mail_link or rule.link)
 
 
 def message_params(

@@ -98,6 +98,8 @@ def refusal(address: IPAddress, allowed: Sequence[IPNetwork] = ()) -> str | None
         ("a loopback", address.is_loopback),
         ("an unspecified", address.is_unspecified),
         ("a link-local", address.is_link_local),
+        # fec0::/10: deprecated, yet routed inside some networks; Python does not call it private
+        ("a site-local", isinstance(address, ipaddress.IPv6Address) and address.is_site_local),
         ("a multicast", address.is_multicast),
         ("a reserved", address.is_reserved),
         ("a private", address.is_private),

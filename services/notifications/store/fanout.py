@@ -30,6 +30,7 @@ from services.notifications.domain.rules import (
     Audience,
     Rule,
     link,
+    mail_link,
     message_params,
     webhook_data,
 )
@@ -188,9 +189,12 @@ def _tell_user(
             destination=subject,
             status="pending" if person.email_mode == "immediate" else "held",
             params=params,
-            # The e-mail links to the inbox item, so that not even the case's id leaves the
-            # service in a message that passes through mail servers.
-            link=f"/notifications/{item_id}" if item_id is not None else path,
+            # The e-mail links to the inbox item (or, with none, to a view that names no case or
+            # task), so that not even a case's id leaves the service in a message that passes
+            # through mail servers.
+            link=f"/notifications/{item_id}"
+            if item_id is not None
+            else mail_link(rule, event.data),
             recipient=subject,
             address=person.email,
             language=person.language,

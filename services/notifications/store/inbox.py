@@ -16,9 +16,9 @@ from werkzeug.exceptions import NotFound
 
 from services.notifications.store.tables import notification
 from shared.http import unprocessable
-from shared.resources import decode_cursor
+from shared.resources import BIGINT_MAX, decode_cursor
 
-_POSITION = re.compile(r"^([ur]):(\d{1,19})$")
+_POSITION = re.compile(r"^([ur]):([0-9]{1,19})$")
 
 
 def page(
@@ -32,7 +32,7 @@ def page(
     after = decode_cursor(cursor)
     if after is not None:
         found = _POSITION.match(after)
-        if found is None:
+        if found is None or int(found.group(2)) > BIGINT_MAX:
             raise unprocessable([{"parameter": "cursor", "detail": "Not a cursor of this list."}])
         part, last = found.group(1), int(found.group(2))
         if part == "u":

@@ -23,14 +23,16 @@ _INBOX = sa.text(
     "DELETE FROM notification WHERE id IN "
     "(SELECT id FROM notification WHERE created_at < :cutoff LIMIT :batch)"
 )
-# One statement: the finished deliveries, less any that a delivery kept still names as its
-# digest, with their attempts. Foreign keys are checked at the end of the statement, so a digest
-# and the deliveries it gathered go together.
-_DELIVERIES = sa.text(
-    "WITH old AS (SELECT id FROM delivery WHERE status = ANY(:finished) AND updated_at < :cutoff "
-    "LIMIT :batch), "
-    "gone AS (SELECT id FROM old WHERE NOT EXISTS (SELECT 1 FROM delivery d "
-    "WHERE d.digest_id = old.id AND d.id NOT IN (SELECT id FROM old))), "
+_FINISHED_BEFORE = sa.text(
+    "SELECT id FROM delivery WHERE status = ANY(:finished) AND updated_at < :cutoff "
+    "AND id > :after ORDER BY id LIMIT :batch"
+)
+# The batch's deliveries, less any that a delivery kept still names as its digest, with their
+# attempts, in one statement: foreign keys are checked at its end, so a digest and the deliveries
+# it gathered may go together.
+_ERASE_DELIVERIES = sa.text(
+    "WITH gone AS (SELECT id FROM delivery WHERE id = ANY(:ids) AND NOT EXISTS "
+    "(SELECT 1 FROM delivery d WHERE d.digest_id = delivery.id AND NOT d.id = ANY(:ids))), "
     "attempts AS (DELETE FROM delivery_attempt WHERE delivery_id IN (SELECT id FROM gone)) "
     "DELETE FROM delivery WHERE id IN (SELECT id FROM gone)"
 )
@@ -42,20 +44,27 @@ class Erased:
     deliveries: int = 0
 
 
-def erase_expired(engine: Engine, now: datetime, days: int) -> Erased:
+def erase_expired(engine: Engine, now: datetime, days: int, batch: int = BATCH) -> Erased:
     """Erase what is older than the retention period, a batch per transaction."""
     cutoff = now - timedelta(days=days)
     erased = Erased()
-    for statement, field, params in (
-        (_INBOX, "inbox_items", {}),
-        (_DELIVERIES, "deliveries", {"finished": list(FINISHED)}),
-    ):
-        while True:
-            with engine.begin() as connection:
-                count = connection.execute(
-                    statement, {"cutoff": cutoff, "batch": BATCH, **params}
-                ).rowcount
-            setattr(erased, field, getattr(erased, field) + count)
-            if count < BATCH:
-                break
-    return erased
+    while True:
+        with engine.begin() as connection:
+            count = connection.execute(_INBOX, {"cutoff": cutoff, "batch": batch}).rowcount
+        erased.inbox_items += count
+        if count < batch:
+            break
+    after = 0  # deliveries in id order, so that one kept (a digest still named) stops nothing
+    while True:
+        with engine.begin() as connection:
+            ids = list(
+                connection.execute(
+                    _FINISHED_BEFORE,
+                    {"finished": list(FINISHED), "cutoff": cutoff, "after": after, "batch": batch},
+                ).scalars()
+            )
+            if ids:
+                erased.deliveries += connection.execute(_ERASE_DELIVERIES, {"ids": ids}).rowcount
+        if len(ids) < batch:
+            return erased
+        after = ids[-1]
