@@ -6,6 +6,7 @@ mail server that hangs holds back neither the queue nor the webhooks."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -36,6 +37,7 @@ from tests.support.notifications import (
     SmtpServer,
     WebhookReceiver,
     empty_notifications,
+    import_finished,
     loopback_allowed,
     pilot_published,
     processed,
@@ -401,3 +403,159 @@ def test_a_hanging_mail_server_holds_back_neither_the_queue_nor_the_webhooks(
                 )
             ).scalar()
         assert waiting == 10  # the e-mails wait for the mail server; nothing else does
+
+
+# --- the directory as it is when sending -------------------------------------------------------
+
+
+def deliveries_of(engine: Engine, destination: str) -> list[Any]:
+    with engine.connect() as db:
+        return list(
+            db.execute(
+                sa.text(
+                    "SELECT id, channel, status, attempts, address, last_error FROM delivery "
+                    "WHERE destination = :destination ORDER BY channel, id"
+                ),
+                {"destination": destination},
+            )
+        )
+
+
+@pytest.mark.usefixtures("people")
+def test_a_queued_email_goes_to_the_address_the_directory_has_when_it_is_sent(
+    client: FlaskClient,
+    settings: Settings,
+    engines: dict[str, Engine],
+    rules: Consumer,
+    smtp: SmtpServer,
+    sender: Callable[..., Sender],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Two e-mails wait for a retry; meanwhile an admin corrects one user's address and
+    deactivates the other: the retry goes to the corrected address, and the other is cancelled,
+    not sent — now or later."""
+    caplog.set_level(logging.INFO)
+    deliver(
+        rules,
+        task_event(EventType.TASK_DUE, AINO, PILOT),
+        task_event(EventType.TASK_DUE, BO, PILOT),
+    )
+    smtp.handler.data_replies += ["451 4.3.0 Try again later"] * 2
+    mailing = sender(smtp_port=smtp.port)
+    now = datetime.now(FINNISH_TIME)
+    assert mailing.run_once(now).statuses == {"pending": 2}
+
+    admin = bearer(settings, "admin") | {"If-Match": '"1"'}
+    corrected = {"role": "pilot_worker", "language": "fi", "email": "aino.korjattu@example.org"}
+    assert client.put(f"/v1/recipients/{AINO}", json=corrected, headers=admin).status_code == 200
+    left = {"role": "pilot_worker", "language": "sv", "email": "bo.lindqvist@example.org"}
+    r = client.put(f"/v1/recipients/{BO}", json=left | {"active": False}, headers=admin)
+    assert r.status_code == 200
+
+    done = mailing.run_once(now + timedelta(hours=1))
+    assert done.statuses == {"delivered": 1, "cancelled": 1}
+    [mail] = smtp.received
+    assert mail.rcpt_tos == ["aino.korjattu@example.org"]
+    assert mail.message["To"] == "aino.korjattu@example.org"
+    assert mailing.run_once(now + timedelta(days=1)).claimed == 0
+
+    [aino] = deliveries_of(engines["notifications"], AINO)
+    assert (aino.status, aino.attempts, aino.address) == (
+        "delivered",
+        2,
+        "aino.korjattu@example.org",
+    )
+    [bo] = deliveries_of(engines["notifications"], BO)
+    assert (bo.status, bo.attempts, bo.last_error) == ("cancelled", 1, "RecipientInactive")
+    ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("services."))
+    assert f"delivery {bo.id} cancelled: RecipientInactive" in ours
+    assert "bo.lindqvist" not in ours  # the log names no address
+
+
+def test_the_digest_goes_to_the_directorys_address_and_none_is_made_for_who_has_left(
+    client: FlaskClient,
+    settings: Settings,
+    engines: dict[str, Engine],
+    rules: Consumer,
+    smtp: SmtpServer,
+    sender: Callable[..., Sender],
+) -> None:
+    register(client, settings, CAI, "pilot_lead", "en", "cai.smith@example.org")
+    register(client, settings, BO, "pilot_worker", "sv", "bo.lindqvist@example.org")
+    choice = {"inbox": "digest", "email": "digest", "language": None}
+    for subject in (CAI, BO):
+        r = client.put(
+            "/v1/notifications/preferences",
+            json=choice,
+            headers=bearer(settings, subject=subject) | {"If-Match": '"0"'},
+        )
+        assert r.status_code == 200, r.get_json()
+    now = datetime.now(FINNISH_TIME)
+    digests = sender(smtp_port=smtp.port, notifications_digest_hour=(now.hour + 2) % 24)
+    slot = (now + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
+    deliver(
+        rules,
+        pilot_published(PILOT, {CAI: "lead", BO: "worker"}),
+        task_event(EventType.TASK_DUE, CAI, PILOT),
+        task_event(EventType.TASK_DUE, BO, PILOT),
+    )
+    assert digests.run_once(now).digests == 0  # held for the digest
+
+    admin = bearer(settings, "admin") | {"If-Match": '"1"'}
+    moved = {"role": "pilot_lead", "language": "en", "email": "cai.smith@example.net"}
+    assert client.put(f"/v1/recipients/{CAI}", json=moved, headers=admin).status_code == 200
+    left = {"role": "pilot_worker", "language": "sv", "active": False}
+    assert client.put(f"/v1/recipients/{BO}", json=left, headers=admin).status_code == 200
+
+    done = digests.run_once(slot + timedelta(minutes=1))
+    assert done.digests == 2 and done.statuses == {"delivered": 1}  # Cai's inbox and e-mail
+    [mail] = smtp.received
+    assert mail.rcpt_tos == ["cai.smith@example.net"]
+    assert mail.subject == "Daily digest: 1 new notification"
+    assert [i["kind"] for i in told(client, settings, CAI)] == ["digest"]
+    assert told(client, settings, BO) == []
+    assert [
+        (d.channel, d.status, d.last_error) for d in deliveries_of(engines["notifications"], BO)
+    ] == [
+        ("email", "cancelled", "RecipientInactive"),
+        ("inbox", "cancelled", "RecipientInactive"),
+    ]
+
+
+def test_an_organisations_contact_is_emailed_at_the_address_it_has_when_the_email_is_sent(
+    client: FlaskClient,
+    settings: Settings,
+    engines: dict[str, Engine],
+    rules: Consumer,
+    smtp: SmtpServer,
+    sender: Callable[..., Sender],
+) -> None:
+    """The contact replaced after the import's e-mail was queued gets it; an organisation whose
+    contact is gone gets none."""
+    admin = bearer(settings, "admin")
+    for organisation, address in (
+        ("org-pirha", "vanha@example.org"),
+        ("org-kysy", "k@example.org"),
+    ):
+        r = client.put(
+            f"/v1/organisations/{organisation}/contact",
+            json={"email": address, "language": "sv"},
+            headers=admin,
+        )
+        assert r.status_code == 201, r.get_json()
+    deliver(rules, import_finished("org-pirha"), import_finished("org-kysy"))
+    r = client.put(
+        "/v1/organisations/org-pirha/contact",
+        json={"email": "uusi@example.org", "language": "sv"},
+        headers=admin | {"If-Match": '"1"'},
+    )
+    assert r.status_code == 200, r.get_json()
+    with engines["notifications"].begin() as db:
+        db.execute(sa.text("DELETE FROM organisation_contact WHERE organisation = 'org-kysy'"))
+
+    done = sender(smtp_port=smtp.port).run_once()
+    assert done.statuses == {"delivered": 1, "cancelled": 1}
+    [mail] = smtp.received
+    assert mail.rcpt_tos == ["uusi@example.org"] and mail.subject == "Importen är klar"
+    [gone] = deliveries_of(engines["notifications"], "contact:org-kysy")
+    assert (gone.status, gone.last_error) == ("cancelled", "ContactGone")

@@ -9,7 +9,12 @@ test waits for a retry.
 Signing secrets: the database holds none in clear (nor its base64 body, nor its bytes), the
 answers and logs show one only where it is made, and a migrated one still signs; a rotated secret
 signs beside the new one for the grace period only; an endpoint's URL and event types change
-under ``If-Match``, and pending deliveries go to the new URL."""
+under ``If-Match``, and pending deliveries go to the new URL.
+
+Connections and time: a TLS connection checked for one host name never carries a request to
+another name at the same address; a receiver that trickles its answer is cut off at the timeout
+(the request's, not each read's) without holding back the others, and an answer's body is never
+read."""
 
 from __future__ import annotations
 
@@ -20,8 +25,11 @@ import json
 import logging
 import os
 import socket
+import ssl
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -33,7 +41,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from services.notifications.adapters.webhooks import new_secret
+from services.notifications.adapters.outcome import Sent
+from services.notifications.adapters.webhooks import WebhookClient, new_secret
 from services.notifications.app import create_app
 from services.notifications.consumers import RULES_CONSUMER
 from services.notifications.consumers.sender import Sender
@@ -47,7 +56,10 @@ from shared.messaging.events import EventType
 from tests.support.api import assert_problem, bearer
 from tests.support.consume import deliver
 from tests.support.notifications import (
+    HookReceiver,
+    TricklingReceiver,
     WebhookReceiver,
+    certificate_for,
     empty_notifications,
     loopback_allowed,
     pilot_published,
@@ -818,3 +830,132 @@ def test_the_migration_seals_existing_secrets_with_the_current_key_of_the_enviro
     finally:
         engine.dispose()
         migrations.drop_database("notifications", scratch)
+
+
+# --- TLS per host name, and a deadline per request --------------------------------------------
+
+
+def test_a_tls_connection_verified_for_one_host_name_never_carries_a_request_to_another(
+    client: FlaskClient,
+    settings: Settings,
+    engines: dict[str, Engine],
+    rules: Consumer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two names at one address, and a receiver whose certificate names only ``a.test``: a
+    request to ``b.test`` is refused by the certificate check — also right after a request to
+    ``a.test``, whose connection (to the same address and port) must not be used again."""
+    certificate = certificate_for(tmp_path, "a.test")
+    trusting = ssl.create_default_context(cafile=str(certificate.cert))
+
+    def getaddrinfo(host: str, port: int, *args: Any, **kwargs: Any) -> list[Any]:
+        assert host in ("a.test", "b.test")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+
+    monkeypatch.setattr("services.notifications.adapters.webhooks.getaddrinfo", getaddrinfo)
+    allowed = loopback_allowed(settings)
+    secret = new_secret()
+    with HookReceiver(certificate=certificate) as receiver:
+        a, b = receiver.url("a.test"), receiver.url("b.test")
+        # Through the sender: signed, over TLS, to the name's certificate.
+        endpoint = register(client, settings, a)
+        deliver(rules, task_event(EventType.TASK_DUE, "user-1", PILOT))
+        sending = Sender(allowed, engines["notifications"], webhooks=WebhookClient(allowed))
+        try:
+            assert sending.run_once().statuses == {"pending": 1}  # the CA is not the system's
+        finally:
+            sending.close()
+        trusted = WebhookClient(allowed, verify=trusting)
+        sending = Sender(allowed, engines["notifications"], webhooks=trusted)
+        try:
+            later = datetime.now(UTC) + timedelta(hours=1)
+            assert sending.run_once(later).statuses == {"delivered": 1}
+        finally:
+            sending.close()
+        [request] = receiver.requests
+        assert request.headers["host"] == f"a.test:{receiver.port}"
+        Webhook(endpoint["secret"]).verify(request.body, request.headers)
+
+        fresh = WebhookClient(allowed, verify=trusting)
+        try:
+            assert fresh.send(b, [secret], "msg_b1", "{}") == Sent("retry", None, "ConnectError")
+        finally:
+            fresh.close()
+        used = WebhookClient(allowed, verify=trusting)
+        try:
+            assert used.send(a, [secret], "msg_a1", "{}").outcome == "delivered"
+            assert used.send(b, [secret], "msg_b2", "{}") == Sent("retry", None, "ConnectError")
+            assert used.send(a, [secret], "msg_a2", "{}").outcome == "delivered"
+        finally:
+            used.close()
+    assert [r.headers["webhook-id"] for r in receiver.requests][1:] == ["msg_a1", "msg_a2"]
+
+
+def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_timeout_and_holds_back_no_other(
+    client: FlaskClient,
+    settings: Settings,
+    engines: dict[str, Engine],
+    rules: Consumer,
+    sender: Callable[..., Sender],
+) -> None:
+    """A byte every 0.2 s never lets a read time out; the request as a whole ends at the 1 s
+    timeout, is logged as a timeout and retried, and the other receiver of the same pass got its
+    webhook, recorded, while the slow one was still being waited for."""
+    with TricklingReceiver(interval=0.2) as slow, WebhookReceiver() as fast:
+        register(client, settings, slow.url)
+        register(client, settings, fast.url)
+        deliver(rules, task_event(EventType.TASK_DUE, "user-1", PILOT))
+        sending = sender(dataclasses.replace(loopback_allowed(settings), webhook_timeout=1.0))
+        began = time.monotonic()
+        done = sending.run_once()
+        took = time.monotonic() - began
+        assert len(slow.requests) == 1 and len(fast.requests) == 1
+
+    assert done.statuses == {"delivered": 1, "pending": 1}
+    assert took < 3.0  # about the timeout; the whole answer would take half a minute
+    with engines["notifications"].connect() as connection:
+        rows = {
+            r.url: r
+            for r in connection.execute(
+                sa.text(
+                    "SELECT e.url, d.status, d.next_attempt_at, d.last_error, d.updated_at, "
+                    "a.started_at, a.duration_ms, a.outcome, a.error FROM delivery d "
+                    "JOIN webhook_endpoint e ON e.id = d.endpoint_id "
+                    "JOIN delivery_attempt a ON a.delivery_id = d.id"
+                )
+            )
+        }
+    cut = rows[slow.url]
+    assert (cut.status, cut.outcome, cut.error, cut.last_error) == (
+        "pending",
+        "retry",
+        "Timeout",
+        "Timeout",
+    )
+    assert 900 <= cut.duration_ms < 2500
+    assert cut.next_attempt_at >= cut.started_at + timedelta(milliseconds=cut.duration_ms)
+    quick = rows[fast.url]
+    assert (quick.status, quick.outcome) == ("delivered", "delivered")
+    # Recorded as soon as it was made: before the slow one had even been cut off.
+    assert quick.updated_at < cut.started_at + timedelta(milliseconds=cut.duration_ms)
+
+
+def test_the_answers_body_is_never_read(
+    client: FlaskClient,
+    settings: Settings,
+    engines: dict[str, Engine],
+    rules: Consumer,
+    sender: Callable[..., Sender],
+) -> None:
+    """A receiver that answers 200 at once and then trickles its body: delivered at once."""
+    with TricklingReceiver(interval=0.2, body=True) as slow:
+        register(client, settings, slow.url)
+        deliver(rules, task_event(EventType.TASK_DUE, "user-1", PILOT))
+        sending = sender(dataclasses.replace(loopback_allowed(settings), webhook_timeout=5.0))
+        assert sending.run_once().statuses == {"delivered": 1}
+    [attempt] = attempts(engines["notifications"])
+    assert (attempt.outcome, attempt.status_code) == ("delivered", 200)
+    with engines["notifications"].connect() as connection:
+        duration = connection.execute(sa.text("SELECT duration_ms FROM delivery_attempt")).scalar()
+    assert duration < 1000  # the body would take 13 s

@@ -1,6 +1,8 @@
 """What the notifications tests share: a real local SMTP server (aiosmtpd), a local webhook
 receiver that answers as scripted, a self-signed certificate for a TLS mail server, a server that accepts connections and never answers, and
-an empty notifications database."""
+an empty notifications database. Also: a webhook receiver whose every answer a test decides (and
+that may speak TLS with a certificate for names of the test's choosing), and one that answers a
+byte at a time."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import socket
 import ssl
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -88,6 +90,38 @@ def self_signed_certificate(directory: Path) -> Certificate:
         .sign(key, hashes.SHA256())
     )
     cert, key_file = directory / "mail.crt", directory / "mail.key"
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return Certificate(cert, key_file)
+
+
+def certificate_for(directory: Path, *names: str) -> Certificate:
+    """A self-signed certificate for these DNS names only (e.g. ``a.test``), made for a test:
+    ``cert`` is also the CA file a client trusts it by."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert, key_file = directory / f"{names[0]}.crt", directory / f"{names[0]}.key"
     cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     key_file.write_bytes(
         key.private_bytes(
@@ -277,6 +311,120 @@ class WebhookReceiver:
         self._thread.join(10)
 
 
+class HookReceiver:
+    """A webhook receiver on 127.0.0.1 — over TLS when given a certificate, and HTTP/1.1 with
+    keep-alive, as a real server is — that records every POST as it arrives and answers with the
+    status ``answer(request)`` gives (204 without one).
+    ``answer`` may wait (for the test to let it go) before it answers; ``wait_for(n)`` waits
+    until n requests have arrived."""
+
+    def __init__(
+        self,
+        answer: Callable[[Request], int] | None = None,
+        certificate: Certificate | None = None,
+    ) -> None:
+        self.requests: list[Request] = []
+        self.arrived = threading.Condition()
+        self.scheme = "https" if certificate is not None else "http"
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keeps a connection open for the next request
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                request = Request(self.path, headers, body, 0)
+                with receiver.arrived:
+                    receiver.requests.append(request)
+                    receiver.arrived.notify_all()
+                request.answered = answer(request) if answer is not None else 204
+                self.send_response(request.answered)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if certificate is not None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(certificate.cert, certificate.key)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def url(self, host: str = "127.0.0.1") -> str:
+        return f"{self.scheme}://{host}:{self.port}/hooks/turvaverkko"
+
+    def wait_for(self, count: int, timeout: float = 10) -> None:
+        with self.arrived:
+            if not self.arrived.wait_for(lambda: len(self.requests) >= count, timeout):
+                raise AssertionError(f"timed out after {timeout}s waiting for {count} requests")
+
+    def __enter__(self) -> HookReceiver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(10)
+
+
+class TricklingReceiver:
+    """A webhook receiver on 127.0.0.1 that answers every POST a byte at a time, one byte each
+    ``interval`` seconds — never slow enough for a single read to time out, and never done in
+    time. ``body=True`` sends the status and headers at once and trickles a body instead. It
+    stops when the client goes away or the receiver is closed."""
+
+    STATUS = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 64\r\n\r\n"
+
+    def __init__(self, interval: float, body: bool = False) -> None:
+        self.requests: list[Request] = []
+        self._closed = threading.Event()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body_in = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                receiver.requests.append(Request(self.path, headers, body_in, 200))
+                self.close_connection = True
+                answer = receiver.STATUS + b"." * 64
+                if body:
+                    self.wfile.write(receiver.STATUS)
+                    answer = answer[len(receiver.STATUS) :]
+                try:
+                    for byte in answer:
+                        if receiver._closed.wait(interval):
+                            return
+                        self.wfile.write(bytes([byte]))
+                except OSError:  # the client has gone
+                    return
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks/slow"
+
+    def __enter__(self) -> TricklingReceiver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._closed.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(10)
+
+
 class Silent:
     """A TCP server that accepts connections and never says a word — an SMTP server that hangs.
     Closing it closes the connections, so that whoever waits on them stops waiting."""
@@ -390,6 +538,30 @@ def referral_event(pilot_id: str) -> Envelope:
             "referred_on": "2026-09-15",
         },
         subject=f"pilot/{pilot_id}",
+    )
+
+
+def import_finished(
+    organisation: str, uploaded_by: str = "apotti-sync", uploaded_by_role: str = "integration"
+) -> Envelope:
+    """``import.finished`` as intake publishes it (``consumers.imports._job_event``)."""
+    import_id = str(uuid.uuid4())
+    return Envelope.new(
+        EventType.IMPORT_FINISHED,
+        "/turvaverkko/intake",
+        {
+            "import_id": import_id,
+            "kind": "referral",
+            "status": "finished",
+            "rows_read": 3,
+            "accepted": 3,
+            "duplicates": 0,
+            "rejected": 0,
+            "uploaded_by": uploaded_by,
+            "uploaded_by_role": uploaded_by_role,
+            "organisation": organisation,
+        },
+        subject=f"import/{import_id}",
     )
 
 

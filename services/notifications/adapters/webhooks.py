@@ -14,15 +14,27 @@ header and the TLS server name keep the registered name — so a name that resol
 address by the time of sending (DNS rebinding) is never called. Redirects are not followed and
 proxies from the environment are not used. Any answer but 2xx, and any network error or timeout,
 is worth trying again.
+
+No connection is used for two requests. Connections would be pooled by the address they go to,
+but a TLS connection's certificate is checked against the host name it was made for, once, when it
+is made: a request to another name at the same address must not ride on it. Each request has one
+deadline, ``WEBHOOK_TIMEOUT`` from its start, however the time is spent (httpx's own timeouts bound
+each read, so a receiver trickling its answer a byte at a time would otherwise hold the sender as
+long as it liked); only the status line and headers are read, never the body.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import secrets
+import socket
+import ssl
+import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from socket import SOCK_STREAM, gaierror, getaddrinfo
+from types import TracebackType
 from typing import Any
 
 import httpx
@@ -90,19 +102,29 @@ def signed_headers(
 
 
 class WebhookClient:
-    """Sends webhooks; one per process, safe to share between threads."""
+    """Sends webhooks; one per process, safe to share between threads.
 
-    def __init__(self, settings: Settings) -> None:
+    ``verify`` is how receivers' certificates are checked: the system's certificate authorities
+    unless a test gives an ``ssl.SSLContext`` that trusts its own."""
+
+    def __init__(self, settings: Settings, *, verify: ssl.SSLContext | bool = True) -> None:
         self.allowed = parse_networks(settings.webhook_allowed_networks)
+        self.timeout = settings.webhook_timeout
         self._http = httpx.Client(
-            timeout=settings.webhook_timeout, follow_redirects=False, trust_env=False
+            timeout=settings.webhook_timeout,
+            follow_redirects=False,
+            trust_env=False,
+            verify=verify,
+            # A connection is closed once its response is: none is kept for the next request.
+            limits=httpx.Limits(max_keepalive_connections=0),
         )
 
     def close(self) -> None:
         self._http.close()
 
     def send(self, url: str, secrets: Sequence[str], message_id: str, body: str) -> Sent:
-        """POST the body signed by every one of ``secrets`` (the current one first)."""
+        """POST the body signed by every one of ``secrets`` (the current one first); the whole
+        request ends within the timeout."""
         try:
             target, addresses = checked_target(url, self.allowed)
         except TargetRefused as exc:
@@ -112,22 +134,87 @@ class WebhookClient:
             "content-type": "application/json",
             "user-agent": USER_AGENT,
             "host": _host_header(target),
+            "connection": "close",
         }
-        extensions: dict[str, Any] = {}
+        deadline = Deadline(self.timeout)
+        extensions: dict[str, Any] = {"trace": deadline.trace}
         if target.scheme == "https" and literal_address(target.host) is None:
             extensions["sni_hostname"] = target.host
         try:
-            response = self._http.post(
-                target.pinned_url(addresses[0]),
-                content=body.encode(),
-                headers=headers,
-                extensions=extensions,
-            )
+            with (
+                deadline,
+                self._http.stream(
+                    "POST",
+                    target.pinned_url(addresses[0]),
+                    content=body.encode(),
+                    headers=headers,
+                    extensions=extensions,
+                ) as response,
+            ):
+                status = response.status_code  # the body is never read
         except httpx.HTTPError as exc:
-            return Sent("retry", None, type(exc).__name__)
-        if 200 <= response.status_code < 300:
-            return Sent(DELIVERED.outcome, response.status_code)
-        return Sent("retry", response.status_code, f"HTTP {response.status_code}")
+            return Sent("retry", None, "Timeout" if deadline.expired else type(exc).__name__)
+        if 200 <= status < 300:
+            return Sent(DELIVERED.outcome, status)
+        return Sent("retry", status, f"HTTP {status}")
+
+
+class Deadline:
+    """Ends a request still running ``seconds`` after it began, wherever it is waiting: its
+    connection is shut down, which wakes a read or a write blocked on it.
+
+    The connection's socket is learnt through httpcore's ``trace`` extension when it is made
+    (a connection made after the deadline is shut down at once). A duplicate of the socket is
+    kept, so that the connection can still be reached after TLS has taken the socket over."""
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = False
+        self._lock = threading.Lock()
+        self._socket: socket.socket | None = None
+        self._done = False
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._timer.cancel()
+        with self._lock:
+            self._done = True
+            kept, self._socket = self._socket, None
+        if kept is not None:
+            kept.close()  # the duplicate only: the connection is httpx's to close
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpcore's ``trace`` callback: keeps the connection's socket when it is made."""
+        if event != "connection.connect_tcp.complete":
+            return
+        kept = info["return_value"].get_extra_info("socket").dup()
+        with self._lock:
+            if self._done:
+                kept.close()
+                return
+            self._socket = kept
+            if self.expired:
+                _shut(kept)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            if self._socket is not None:
+                _shut(self._socket)
+
+
+def _shut(connection: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # closed already
+        connection.shutdown(socket.SHUT_RDWR)
 
 
 def _host_header(target: Target) -> str:

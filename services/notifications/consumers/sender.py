@@ -5,14 +5,24 @@ Sending is apart from consuming: the consumer only writes deliveries, so a slow 
 dead webhook receiver never holds back the queue. Here each channel has its own loop and its own
 threads, so a mail server that hangs does not hold back webhooks either. Each pass claims the
 deliveries that are due (``store.deliveries.claim``), sends them in parallel, and records every
-attempt; a failed attempt is retried with exponential back-off and full jitter for up to the
-retry window (24 hours) from the first attempt, then failed — visible in the delivery log.
+attempt as soon as it is made, each apart: one that cannot be recorded loses no other. A failed
+attempt is retried with exponential back-off and full jitter for up to the retry window (24
+hours) from the first attempt, then failed — visible in the delivery log. A webhook request ends
+within ``WEBHOOK_TIMEOUT`` however slowly its receiver answers, so one slow receiver holds a pass
+back by that much at most.
+
+A claim is a lease: an attempt whose turn comes only after the lease has run out is not made
+(another sender may have the delivery by then), and one whose lease ran out while it was made
+is recorded only if no other sender has claimed the delivery since (``store.deliveries.record``).
 
 A webhook's signing secrets are opened (decrypted) here, just before the request, and live only
 for it: the claim brings them sealed, with the endpoint's URL as it is at that moment.
 
-Time is injectable: ``run_once(now=…)`` acts as if it were ``now``, so tests walk through a day
-of retries or reach the digest hour without waiting.
+Time is read when it is needed — at the claim, when an attempt starts and when it ends — so that
+a retry is scheduled from when the attempt failed, not from when a long pass began. It is
+injectable: ``run_once(now=…)`` acts as if it were ``now`` throughout the pass, so tests walk
+through a day of retries or reach the digest hour without waiting; a ``clock`` given to the
+sender is read instead of the real one.
 """
 
 from __future__ import annotations
@@ -56,6 +66,10 @@ class Pass:
     claimed: int = 0
     erased: Erased | None = None  # when this pass erased what is past its retention
     statuses: dict[str, int] = field(default_factory=dict)
+    #: Claimed deliveries whose attempt was not recorded: the lease ran out before its turn (it
+    #: was not made) or while it was made and another sender has the delivery now, or the
+    #: database failed. Each is claimed again when its lease has run out.
+    unrecorded: int = 0
 
 
 class Sender:
@@ -70,7 +84,10 @@ class Sender:
         *,
         clock: Callable[[], datetime] | None = None,
         rng: random.Random | None = None,
+        webhooks: WebhookClient | None = None,
     ) -> None:
+        """``clock``, ``rng`` and ``webhooks`` (a client that trusts a test's certificate
+        authority, say) replace the real ones in tests."""
         self.settings = settings
         self.engine = engine
         self.name = "notifications.sender"
@@ -78,7 +95,7 @@ class Sender:
         self.rng = rng
         self.policy = RetryPolicy.from_settings(settings)
         self.mailer = Mailer(settings)
-        self.webhooks = WebhookClient(settings)
+        self.webhooks = webhooks or WebhookClient(settings)
         self.signing_secrets = SigningSecrets.from_setting(
             settings.webhook_secret_keys, settings.webhook_secret_key_id
         )
@@ -102,37 +119,78 @@ class Sender:
         digests: bool = True,
     ) -> Pass:
         """Make the digests that are due, then send every delivery due on these channels."""
-        now = now or self.clock()
+        clock = self.clock if now is None else lambda: now
         done = Pass()
         if digests:
-            slot = digest_slot(now, self.settings.notifications_digest_hour)
-            done.digests = make_digests(self.engine, slot, now)
-            if self._next_erase is None or now >= self._next_erase:
+            started = clock()
+            slot = digest_slot(started, self.settings.notifications_digest_hour)
+            done.digests = make_digests(self.engine, slot, started)
+            if self._next_erase is None or started >= self._next_erase:
                 done.erased = erase_expired(
-                    self.engine, now, self.settings.notifications_retention_days
+                    self.engine, started, self.settings.notifications_retention_days
                 )
-                self._next_erase = now + ERASE_EVERY
-        claimed = claim(self.engine, now, channels, self.settings.sender_batch_size, self._lease)
-        done.claimed = len(claimed)
-        attempts = {self._pools[c.channel].submit(self._attempt, c): c for c in claimed}
+                self._next_erase = started + ERASE_EVERY
+        claimed = claim(
+            self.engine, clock(), channels, self.settings.sender_batch_size, self._lease
+        )
+        done.claimed = len(claimed.deliveries) + claimed.cancelled
+        if claimed.cancelled:
+            done.statuses["cancelled"] = claimed.cancelled
+        attempts = [
+            self._pools[c.channel].submit(self._deliver, c, clock) for c in claimed.deliveries
+        ]
         for future in as_completed(attempts):
-            delivery = attempts[future]
-            sent, duration_ms = future.result()
-            next_attempt = None
-            if sent.outcome == "retry":
-                first = delivery.first_attempt_at or now
-                next_attempt = self.policy.next_attempt(delivery.attempt, first, now, self.rng)
-            status = record(self.engine, delivery, sent, now, duration_ms, next_attempt)
-            done.statuses[status] = done.statuses.get(status, 0) + 1
-            if status == "failed":
+            status = future.result()
+            if status is None:
+                done.unrecorded += 1
+            else:
+                done.statuses[status] = done.statuses.get(status, 0) + 1
+        return done
+
+    def _deliver(self, delivery: Claimed, clock: Callable[[], datetime]) -> str | None:
+        """Attempt the delivery and record the attempt; its new status, or None if the attempt
+        was not recorded. Never raises: whatever befalls one delivery, the others are recorded."""
+        try:
+            started_at = clock()
+            if started_at >= delivery.lease_until:
                 log.warning(
-                    "delivery %s failed after %d attempts: %s",
+                    "delivery %s not attempted: its lease ran out before its turn",
                     delivery.id,
-                    delivery.attempt,
-                    sent.error,
                     extra={"worker": self.name},
                 )
-        return done
+                return None
+            sent, duration_ms = self._attempt(delivery)
+            next_attempt = None
+            if sent.outcome == "retry":
+                ended = clock()
+                first = delivery.first_attempt_at or started_at
+                next_attempt = self.policy.next_attempt(delivery.attempt, first, ended, self.rng)
+            status = record(self.engine, delivery, sent, started_at, duration_ms, next_attempt)
+        except Exception:  # the database, say: the lease runs out and the delivery is retried
+            log.exception(
+                "the attempt at delivery %s could not be recorded",
+                delivery.id,
+                extra={"worker": self.name},
+            )
+            return None
+        if status is None:
+            log.warning(
+                "delivery %s: attempt %d (%s) not recorded: its lease ran out and another sender "
+                "has claimed it since",
+                delivery.id,
+                delivery.attempt,
+                sent.error or sent.outcome,
+                extra={"worker": self.name},
+            )
+        elif status == "failed":
+            log.warning(
+                "delivery %s failed after %d attempts: %s",
+                delivery.id,
+                delivery.attempt,
+                sent.error,
+                extra={"worker": self.name},
+            )
+        return status
 
     def _attempt(self, delivery: Claimed) -> tuple[Sent, int]:
         started = time.perf_counter()

@@ -4,12 +4,21 @@ ones gathered into daily digests.
 A sender *claims* due deliveries with ``FOR UPDATE SKIP LOCKED`` and, in the same short
 transaction, moves their next attempt a lease ahead: no other sender takes them while they are
 being sent, no transaction stays open while a slow server is waited for, and if the sender dies
-the lease runs out and another tries again. The outcome of each attempt is written in one
-transaction with its row in the attempt log.
+the lease runs out and another tries again. The claim leaves its token on the delivery, and the
+outcome of an attempt is recorded — in one transaction with its row in the attempt log — only
+while that token is still there: a sender whose lease ran out, and whose delivery another sender
+has claimed since, records nothing (the other's outcome is the one that counts).
+
+An e-mail goes to the address the directory has *now*, not the one it had when the event came:
+when a delivery is claimed — and when held ones are gathered into a digest — the address is read
+again from the recipient's entry (or the organisation's contact), and a delivery whose recipient
+is no longer active, or no longer has an address, is cancelled.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -28,14 +37,23 @@ from services.notifications.store.tables import (
     delivery,
     delivery_attempt,
     notification,
+    organisation_contact,
+    recipient,
     webhook_endpoint,
     webhook_secret,
 )
 from shared.http import unprocessable
 from shared.resources import decode_cursor
 
+log = logging.getLogger(__name__)
+
 #: A digest's link: the inbox.
 INBOX = "/notifications"
+#: An organisation's contact as a delivery's destination: ``contact:<organisation>``.
+CONTACT = "contact:"
+#: A delivery id in the delivery log's cursor.
+_ID = re.compile(r"[0-9]{1,19}")
+BIGINT_MAX = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -60,13 +78,27 @@ class Claimed:
     #: The endpoint's secrets that sign at the claim's ``now``, sealed, the current one first:
     #: during a rotation's grace period also those it replaced.
     secrets: tuple[SealedSecret, ...]
+    #: The claim's token: ``record`` applies only while the delivery still carries it.
+    token: str
+    #: When the claim's lease runs out and another sender may claim the delivery.
+    lease_until: datetime
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What one claim took: the deliveries to attempt, and how many it cancelled instead (their
+    recipient left the directory, or has no address any more)."""
+
+    deliveries: list[Claimed]
+    cancelled: int = 0
 
 
 def claim(
     engine: Engine, now: datetime, channels: tuple[str, ...], limit: int, lease: timedelta
-) -> list[Claimed]:
+) -> Claim:
     """Take up to ``limit`` deliveries due at ``now`` on these channels for one attempt each,
-    with the webhook endpoint's URL and the secrets that sign at ``now`` (still sealed)."""
+    with the webhook endpoint's URL and the secrets that sign at ``now`` (still sealed), and an
+    e-mail's address as the directory has it now; cancel the e-mails that no one is to get."""
     due = (
         sa.select(delivery.c.id)
         .where(
@@ -79,52 +111,122 @@ def claim(
         .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
+    token, lease_until = uuid.uuid4().hex, now + lease
     with engine.begin() as connection:
         claimed = (
             connection.execute(
                 sa.update(delivery)
                 .where(delivery.c.id.in_(due))
-                .values(next_attempt_at=now + lease, updated_at=sa.func.now())
+                .values(next_attempt_at=lease_until, claim_token=token, updated_at=sa.func.now())
                 .returning(delivery.c.id)
             )
             .scalars()
             .all()
         )
         if not claimed:
-            return []
+            return Claim([])
         rows = (
             connection.execute(
-                sa.select(delivery, webhook_endpoint.c.url)
+                sa.select(
+                    delivery,
+                    webhook_endpoint.c.url,
+                    recipient.c.subject.label("listed"),
+                    recipient.c.active.label("listed_active"),
+                    recipient.c.email.label("listed_email"),
+                    organisation_contact.c.email.label("contact_email"),
+                )
                 .outerjoin(webhook_endpoint, webhook_endpoint.c.id == delivery.c.endpoint_id)
+                .outerjoin(recipient, recipient.c.subject == delivery.c.recipient)
+                .outerjoin(
+                    organisation_contact,
+                    delivery.c.destination
+                    == sa.literal(CONTACT).concat(organisation_contact.c.organisation),
+                )
                 .where(delivery.c.id.in_(claimed))
                 .order_by(delivery.c.id)
             )
             .mappings()
             .all()
         )
+        addresses: dict[int, str | None] = {}
+        cancelled = 0
+        for r in rows:
+            address, why = _current_address(r)
+            if why is not None:
+                cancel(connection, [r["id"]], why)
+                cancelled += 1
+                continue
+            addresses[r["id"]] = address
+            if address != r["address"]:
+                connection.execute(
+                    sa.update(delivery).where(delivery.c.id == r["id"]).values(address=address)
+                )
         secrets = _signing_secrets(
             connection, {r["endpoint_id"] for r in rows if r["endpoint_id"]}, now
         )
-        return [
-            Claimed(
-                id=r["id"],
-                channel=r["channel"],
-                kind=r["kind"],
-                message_id=r["message_id"],
-                attempt=r["attempts"] + 1,
-                first_attempt_at=r["first_attempt_at"],
-                template=r["template"],
-                params=r["params"],
-                link=r["link"],
-                language=r["language"],
-                address=r["address"],
-                payload=r["payload"],
-                endpoint_id=r["endpoint_id"],
-                url=r["url"],
-                secrets=tuple(secrets.get(r["endpoint_id"], ())),
-            )
-            for r in rows
-        ]
+        return Claim(
+            [
+                Claimed(
+                    id=r["id"],
+                    channel=r["channel"],
+                    kind=r["kind"],
+                    message_id=r["message_id"],
+                    attempt=r["attempts"] + 1,
+                    first_attempt_at=r["first_attempt_at"],
+                    template=r["template"],
+                    params=r["params"],
+                    link=r["link"],
+                    language=r["language"],
+                    address=addresses[r["id"]],
+                    payload=r["payload"],
+                    endpoint_id=r["endpoint_id"],
+                    url=r["url"],
+                    secrets=tuple(secrets.get(r["endpoint_id"], ())),
+                    token=token,
+                    lease_until=lease_until,
+                )
+                for r in rows
+                if r["id"] in addresses
+            ],
+            cancelled,
+        )
+
+
+def _current_address(row: Any) -> tuple[str | None, str | None]:
+    """Where an e-mail is to go now — the directory's address of its user, or the organisation's
+    contact's — or why it is not to go at all. Other deliveries keep what they have."""
+    if row["channel"] != "email":
+        return row["address"], None
+    if row["recipient"] is not None:
+        if row["listed"] is None:
+            return None, "RecipientGone"
+        if not row["listed_active"]:
+            return None, "RecipientInactive"
+        if not row["listed_email"]:
+            return None, "NoAddress"
+        return row["listed_email"], None
+    if row["destination"].startswith(CONTACT):
+        if row["contact_email"] is None:
+            return None, "ContactGone"
+        return row["contact_email"], None
+    return row["address"], None
+
+
+def cancel(connection: sa.Connection | Session, ids: list[int], why: str) -> None:
+    """Cancel deliveries that are not to be sent (``why`` is kept as their last error)."""
+    connection.execute(
+        sa.update(delivery)
+        .where(delivery.c.id.in_(ids))
+        .values(
+            status="cancelled",
+            next_attempt_at=None,
+            claim_token=None,
+            last_error=why,
+            updated_at=sa.func.now(),
+        )
+    )
+    for delivery_id in ids:
+        log.info("delivery %s cancelled: %s", delivery_id, why)
 
 
 def _signing_secrets(
@@ -160,15 +262,27 @@ def record(
     started_at: datetime,
     duration_ms: int,
     next_attempt: datetime | None,
-) -> str:
+) -> str | None:
     """Log the attempt and move the delivery on; returns its new status. A delivery to retry
-    with no ``next_attempt`` (its retry window is over) has failed."""
+    with no ``next_attempt`` (its retry window is over) has failed.
+
+    Only the claim that holds the delivery records: if its lease ran out and another sender has
+    claimed the delivery since, nothing is written and None is returned — the other sender's
+    attempt, which has the same number, is the one logged. A delivery cancelled while it was
+    being sent has the attempt logged and stays cancelled."""
     first = claimed.first_attempt_at or started_at
     outcome = sent.outcome
     if outcome == "retry" and next_attempt is None:
         outcome = "failed"
     status = {"delivered": "delivered", "retry": "pending", "failed": "failed"}[outcome]
     with engine.begin() as connection:
+        held = connection.execute(
+            sa.select(delivery.c.status)
+            .where(delivery.c.id == claimed.id, delivery.c.claim_token == claimed.token)
+            .with_for_update()
+        ).scalar()
+        if held is None:
+            return None
         connection.execute(
             sa.insert(delivery_attempt).values(
                 delivery_id=claimed.id,
@@ -180,19 +294,21 @@ def record(
                 error=sent.error,
             )
         )
-        connection.execute(
-            sa.update(delivery)
-            .where(delivery.c.id == claimed.id, delivery.c.status == "pending")
-            .values(
-                status=status,
-                attempts=claimed.attempt,
-                first_attempt_at=first,
-                next_attempt_at=next_attempt if status == "pending" else None,
-                delivered_at=started_at if status == "delivered" else None,
-                last_error=sent.error,
-                updated_at=sa.func.now(),
-            )
-        )
+        if held != "pending":
+            status = held
+            values: dict[str, Any] = {"claim_token": None}
+        else:
+            values = {
+                "status": status,
+                "attempts": claimed.attempt,
+                "first_attempt_at": first,
+                "next_attempt_at": next_attempt if status == "pending" else None,
+                "delivered_at": started_at if status == "delivered" else None,
+                "last_error": sent.error,
+                "claim_token": None,
+                "updated_at": sa.func.now(),
+            }
+        connection.execute(sa.update(delivery).where(delivery.c.id == claimed.id).values(values))
     return status
 
 
@@ -236,6 +352,10 @@ def _make_digest(
     )
     if not held:
         return 0
+    address, why = _digest_address(session, channel, destination)
+    if why is not None:
+        cancel(session, [r["id"] for r in held], why)
+        return 0
     latest = held[-1]
     params: dict[str, Any] = {"counts": dict(Counter(row["template"] for row in held))}
     if channel == "inbox":
@@ -251,7 +371,7 @@ def _make_digest(
             kind="digest",
             destination=destination,
             recipient=latest["recipient"],
-            address=latest["address"],
+            address=address,
             language=latest["language"],
             template="digest",
             params=params,
@@ -280,6 +400,24 @@ def _make_digest(
     return 1
 
 
+def _digest_address(session: Session, channel: str, subject: str) -> tuple[str | None, str | None]:
+    """The address a user's digest goes to (none for the inbox), or why it is not made: they
+    are no longer active in the directory or, for an e-mail, have no address there now."""
+    entry = session.execute(
+        sa.select(recipient.c.active, recipient.c.email).where(recipient.c.subject == subject)
+    ).first()
+    if channel != "email":
+        # A user not in the directory still has the inbox; one deactivated is told nothing.
+        return None, "RecipientInactive" if entry is not None and not entry.active else None
+    if entry is None:
+        return None, "RecipientGone"
+    if not entry.active:
+        return None, "RecipientInactive"
+    if not entry.email:
+        return None, "NoAddress"
+    return entry.email, None
+
+
 # --- the delivery log -------------------------------------------------------------------------
 
 
@@ -293,7 +431,8 @@ def page_log(
             stmt = stmt.where(delivery.c[name] == filters[name])
     after = decode_cursor(cursor)
     if after is not None:
-        if not after.isdigit():
+        # ASCII digits only (``str.isdigit`` takes "²" too), and a delivery id: a bigint.
+        if not _ID.fullmatch(after) or int(after) > BIGINT_MAX:
             raise unprocessable([{"parameter": "cursor", "detail": "Not a cursor of this list."}])
         stmt = stmt.where(delivery.c.id < int(after))
     rows = session.execute(stmt.order_by(delivery.c.id.desc()).limit(limit + 1)).mappings()

@@ -206,6 +206,9 @@ delivery = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("next_attempt_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
     sa.Column("first_attempt_at", sa.DateTime(timezone=True)),
+    #: The claim that holds the delivery while it is being sent (``store.deliveries.claim``):
+    #: only that claim's sender records the attempt. Cleared when it is recorded.
+    sa.Column("claim_token", sa.Text),
     sa.Column("delivered_at", sa.DateTime(timezone=True)),
     sa.Column("last_error", sa.Text),
     #: A digest: the day's slot it was made for. A held delivery: the digest that took it.
