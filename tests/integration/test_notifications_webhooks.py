@@ -959,3 +959,18 @@ def test_the_answers_body_is_never_read(
     with engines["notifications"].connect() as connection:
         duration = connection.execute(sa.text("SELECT duration_ms FROM delivery_attempt")).scalar()
     assert duration < 1000  # the body would take 13 s
+
+
+def test_no_cookie_set_by_one_receiver_goes_to_the_next_request(settings: Settings) -> None:
+    """Receivers at one address may be different organisations' systems: a cookie one sets is
+    never sent back, to it or to another."""
+    client = WebhookClient(loopback_allowed(settings))
+    secret = "whsec_" + base64.b64encode(b"k" * 32).decode()
+    try:
+        with WebhookReceiver(set_cookie="session=from-receiver-a; Path=/") as receiver:
+            for n in range(2):
+                sent = client.send(receiver.url, [secret], f"msg_cookie_{n}", '{"n":1}')
+                assert sent.outcome == "delivered"
+        assert [r.headers.get("cookie") for r in receiver.requests] == [None, None]
+    finally:
+        client.close()

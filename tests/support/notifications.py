@@ -271,9 +271,12 @@ class WebhookReceiver:
     """An HTTP server on 127.0.0.1 that records every POST and answers with the scripted
     statuses in turn (then ``then``)."""
 
-    def __init__(self, statuses: Iterable[int] = (), then: int = 204) -> None:
+    def __init__(
+        self, statuses: Iterable[int] = (), then: int = 204, set_cookie: str | None = None
+    ) -> None:
         self.script = list(statuses)
         self.then = then
+        self.set_cookie = set_cookie
         self.requests: list[Request] = []
         receiver = self
 
@@ -288,6 +291,8 @@ class WebhookReceiver:
                 )
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
+                if receiver.set_cookie:
+                    self.send_header("Set-Cookie", receiver.set_cookie)
                 self.end_headers()
 
             def log_message(self, *_: Any) -> None:

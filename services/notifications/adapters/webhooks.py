@@ -33,6 +33,7 @@ import ssl
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from socket import SOCK_STREAM, gaierror, getaddrinfo
 from types import TracebackType
 from typing import Any
@@ -117,6 +118,8 @@ class WebhookClient:
             verify=verify,
             # A connection is closed once its response is: none is kept for the next request.
             limits=httpx.Limits(max_keepalive_connections=0),
+            # No cookie is kept: one receiver's would otherwise go to another at the same address.
+            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
         )
 
     def close(self) -> None:
