@@ -256,6 +256,14 @@ def test_admins_keep_the_directory(client: FlaskClient, settings: Settings) -> N
     one = client.get(f"/v1/recipients/{ME}", headers=admin(settings))
     assert one.status_code == 200 and one.headers["ETag"] == '"2"'
     assert_problem(client.get("/v1/recipients/nobody", headers=admin(settings)), 404)
+    # If-Match names a version of something that exists: it never creates (RFC 9110).
+    assert_problem(
+        client.put(
+            "/v1/recipients/nobody", json=body, headers=admin(settings) | {"If-Match": '"1"'}
+        ),
+        412,
+    )
+    assert_problem(client.get("/v1/recipients/nobody", headers=admin(settings)), 404)
 
     for role in ("pilot_worker", "coordinator", "integration", "pilot_lead"):
         assert_problem(client.get("/v1/recipients", headers=bearer(settings, role)), 403)

@@ -192,21 +192,26 @@ def put_versioned(
     values: dict[str, Any],
     expected_version: int | None,
 ) -> tuple[dict[str, Any], bool]:
-    """Create the row, or replace it if it is still at ``expected_version`` (the caller's
-    ``If-Match``): 428 without one, 412 if someone changed it first. Returns (row, created)."""
-    created = (
-        session.execute(
-            insert(table).values(**{key: value}, **values).on_conflict_do_nothing().returning(table)
-        )
-        .mappings()
-        .first()
-    )
-    if created is not None:
-        return dict(created), True
+    """Create the row (no ``If-Match``), or replace it if it is still at ``expected_version``
+    (the caller's ``If-Match``): 428 if it exists and no version is named, 412 if the named
+    version is not there — someone changed it first, or it does not exist (RFC 9110: an
+    ``If-Match`` never creates). Returns (row, created)."""
     if expected_version is None:
-        raise PreconditionRequired(
-            "It exists already: send If-Match with the ETag you read to replace it."
+        created = (
+            session.execute(
+                insert(table)
+                .values(**{key: value}, **values)
+                .on_conflict_do_nothing()
+                .returning(table)
+            )
+            .mappings()
+            .first()
         )
+        if created is None:
+            raise PreconditionRequired(
+                "It exists already: send If-Match with the ETag you read to replace it."
+            )
+        return dict(created), True
     updated = (
         session.execute(
             sa.update(table)
