@@ -375,11 +375,29 @@ def test_admins_read_the_delivery_log_and_switch_rules(
         "message.dead_lettered",
         "lifecycle.phase_changed",
     }
-    assert all(r["enabled"] for r in listed)
+    assert all(r["enabled"] and r["version"] == 0 for r in listed)
     assert_problem(
         client.put("/v1/rules/case.transitioned", json={"enabled": False}, headers=admin(settings)),
         404,
     )
+    # Switching a rule takes If-Match, like every change: two admins do not undo each other.
+    one = client.get("/v1/rules/task.due", headers=admin(settings))
+    assert one.status_code == 200 and one.headers["ETag"] == '"0"'
+    off = {"enabled": False}
+    assert_problem(client.put("/v1/rules/task.due", json=off, headers=admin(settings)), 428)
+    first = client.put(
+        "/v1/rules/task.due", json=off, headers=admin(settings) | {"If-Match": one.headers["ETag"]}
+    )
+    assert first.status_code == 200 and first.headers["ETag"] == '"1"'
+    assert_problem(  # a second admin who read the rule before the first switched it
+        client.put(
+            "/v1/rules/task.due",
+            json={"enabled": True},
+            headers=admin(settings) | {"If-Match": one.headers["ETag"]},
+        ),
+        412,
+    )
+    assert client.get("/v1/rules/task.due", headers=admin(settings)).get_json()["enabled"] is False
     bad = assert_problem(
         client.put("/v1/rules/task.due", json={"enabled": "maybe"}, headers=admin(settings)), 422
     )

@@ -467,7 +467,9 @@ def test_a_rule_switched_off_tells_no_one_until_it_is_on_again(
     pilot: dict[str, Any],
 ) -> None:
     admin = bearer(settings, "admin", subject=EINO)
-    r = client.put("/v1/rules/referral.received", json={"enabled": False}, headers=admin)
+    r = client.put(
+        "/v1/rules/referral.received", json={"enabled": False}, headers=admin | {"If-Match": '"0"'}
+    )
     assert r.status_code == 200 and r.get_json()["enabled"] is False
     assert r.get_json()["updated_by"] == EINO
     worker = bearer(settings, "pilot_worker", subject=ANNA, pilots=[PILOT])
@@ -476,7 +478,11 @@ def test_a_rule_switched_off_tells_no_one_until_it_is_on_again(
     wait_until(lambda: processed(engines["notifications"], [off.id]), 30, "the first referral")
     assert told(client, settings, ANNA) == []
 
-    r = client.put("/v1/rules/referral.received", json={"enabled": True}, headers=admin)
+    r = client.put(
+        "/v1/rules/referral.received",
+        json={"enabled": True},
+        headers=admin | {"If-Match": r.headers["ETag"]},
+    )
     assert r.status_code == 200 and r.get_json()["enabled"] is True
     assert intake_client.post("/v1/referrals", json=referral(4), headers=worker).status_code == 201
     on = published(engines["intake"], EventType.REFERRAL_RECEIVED)[-1]

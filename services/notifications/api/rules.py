@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response, jsonify
 from flask.views import MethodView
 from werkzeug.exceptions import NotFound
 
@@ -11,6 +12,7 @@ from services.notifications.api.schemas import RuleIn, RuleSchema
 from services.notifications.domain.rules import RULES, Rule
 from services.notifications.store import directory
 from shared.auth import current_principal, require_roles
+from shared.resources import etag, if_match
 from shared.service import ApiBlueprint as Blueprint
 from shared.service import service_context
 
@@ -29,6 +31,7 @@ def _shown(rule: Rule, setting: dict[str, Any] | None) -> dict[str, Any]:
         "template": rule.template,
         "webhooks": bool(rule.webhook_fields),
         "enabled": setting["enabled"] if setting else True,
+        "version": setting["version"] if setting else 0,
         "updated_by": setting["updated_by"] if setting else None,
         "updated_at": setting["updated_at"] if setting else None,
     }
@@ -47,18 +50,43 @@ class Rules(MethodView):
 
 @blp.route("/<string:event_type>")
 class RuleResource(MethodView):
-    @blp.arguments(RuleIn)
     @blp.response(200, RuleSchema)
     @require_roles("admin")
-    def put(self, data: dict[str, Any], event_type: str) -> dict[str, Any]:
-        """Switch a rule off (`enabled: false`) or on; events that arrive meanwhile tell no one
-        and are not told later."""
-        rule = RULES.get(event_type)
-        if rule is None:
-            raise NotFound(f"No rule for {event_type!r}.")
+    def get(self, event_type: str) -> Response:
+        """One rule, with its version as the `ETag`."""
+        rule = _rule(event_type)
+        with service_context().unit_of_work() as uow:
+            setting = directory.rule_settings(uow.session).get(event_type)
+        shown = _shown(rule, setting)
+        return _answer(shown)
+
+    @blp.arguments(RuleIn)
+    @blp.response(200, RuleSchema)
+    @blp.alt_response(412, description="The rule was switched since you read it.")
+    @blp.alt_response(428, description="If-Match is missing.")
+    @require_roles("admin")
+    def put(self, data: dict[str, Any], event_type: str) -> Response:
+        """Switch a rule off (`enabled: false`) or on, with `If-Match` naming the version read
+        (`"0"` for a rule never switched); events that arrive while it is off tell no one and
+        are not told later."""
+        rule = _rule(event_type)
+        expected = if_match()
         with service_context().unit_of_work() as uow:
             setting = directory.set_rule(
-                uow.session, event_type, data["enabled"], current_principal().subject
+                uow.session, event_type, data["enabled"], current_principal().subject, expected
             )
             uow.commit()
-        return _shown(rule, setting)
+        return _answer(_shown(rule, setting))
+
+
+def _rule(event_type: str) -> Rule:
+    rule = RULES.get(event_type)
+    if rule is None:
+        raise NotFound(f"No rule for {event_type!r}.")
+    return rule
+
+
+def _answer(shown: dict[str, Any]) -> Response:
+    response = jsonify(RuleSchema().dump(shown))
+    response.headers.update(etag(shown["version"]))
+    return response

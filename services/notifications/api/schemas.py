@@ -140,6 +140,9 @@ class RuleSchema(Schema):
     template = fields.String()
     enabled = fields.Boolean()
     webhooks = fields.Boolean(metadata={"description": "Whether webhooks may subscribe to it."})
+    version = fields.Integer(
+        metadata={"description": "0 until first switched; send it as If-Match to switch it."}
+    )
     updated_by = fields.String(allow_none=True)
     updated_at = fields.DateTime(allow_none=True)
 

@@ -167,18 +167,35 @@ def rule_settings(session: Session) -> dict[str, dict[str, Any]]:
     return {row["event_type"]: dict(row) for row in rows if row["event_type"] in RULES}
 
 
-def set_rule(session: Session, event_type: str, enabled: bool, by: str) -> dict[str, Any]:
-    stmt = insert(rule_setting).values(event_type=event_type, enabled=enabled, updated_by=by)
-    return dict(
-        session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[rule_setting.c.event_type],
-                set_={"enabled": enabled, "updated_by": by, "updated_at": sa.func.now()},
-            ).returning(rule_setting)
+def set_rule(
+    session: Session, event_type: str, enabled: bool, by: str, expected_version: int
+) -> dict[str, Any]:
+    """Switch a rule, if its setting is still at ``expected_version`` (0: never switched);
+    412 otherwise."""
+    if expected_version == 0:
+        stmt = (
+            insert(rule_setting)
+            .values(event_type=event_type, enabled=enabled, updated_by=by, version=1)
+            .on_conflict_do_nothing()
         )
-        .mappings()
-        .one()
-    )
+    else:
+        stmt = (
+            sa.update(rule_setting)
+            .where(
+                rule_setting.c.event_type == event_type,
+                rule_setting.c.version == expected_version,
+            )
+            .values(
+                enabled=enabled,
+                updated_by=by,
+                updated_at=sa.func.now(),
+                version=rule_setting.c.version + 1,
+            )
+        )
+    row = session.execute(stmt.returning(rule_setting)).mappings().first()
+    if row is None:
+        raise stale()
+    return dict(row)
 
 
 # --- the directory's resources ----------------------------------------------------------------

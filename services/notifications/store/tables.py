@@ -100,6 +100,8 @@ rule_setting = sa.Table(
     metadata,
     sa.Column("event_type", sa.Text, primary_key=True),
     sa.Column("enabled", sa.Boolean, nullable=False),
+    #: 0 is a rule never switched (on, by default); each switch adds one.
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
     sa.Column("updated_by", sa.Text, nullable=False),
     sa.Column(
         "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()

@@ -4,7 +4,7 @@ attempt over the other's.
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-12-08
+Create Date: 2026-11-28
 """
 
 from collections.abc import Sequence
