@@ -29,6 +29,19 @@ def make_engine(url: str, *, pool_size: int = 5, application_name: str = "turvav
     )
 
 
+def timestamp_columns() -> list[sa.Column[Any]]:
+    """``created_at`` and ``updated_at``, both stamped by the database: for a table's definition
+    (a migration writes its own, frozen as it was)."""
+    return [
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+    ]
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
 

@@ -13,12 +13,14 @@ from sqlalchemy.engine import Engine
 
 from services.intake.app import create_app
 from services.intake.store.tables import metadata
+from services.notifications.app import create_app as create_notifications_app
 from services.pilots.app import create_app as create_pilots_app
 from services.pilots.store import rollups
 from services.pilots.store.tables import metadata as pilots_metadata
 from shared.config import Settings
 from shared.messaging.schema import platform_metadata
 from tests.support.intake_data import seed_reference_data
+from tests.support.notifications import empty_notifications, loopback_allowed
 
 #: Every table intake owns: each test starts with them empty.
 INTAKE_TABLES = tuple(sorted({*metadata.tables, *platform_metadata.tables}))
@@ -59,3 +61,18 @@ def pilots_app(settings: Settings, engines: dict[str, Engine]) -> Iterator[Flask
 @pytest.fixture
 def pilots_client(pilots_app: Flask) -> FlaskClient:
     return pilots_app.test_client()
+
+
+@pytest.fixture
+def notifications_app(settings: Settings, engines: dict[str, Engine]) -> Iterator[Flask]:
+    """The notifications app on an empty database, its webhook receivers allowed on loopback."""
+    empty_notifications(engines["notifications"])
+    app = create_notifications_app(loopback_allowed(settings))
+    yield app
+    app.extensions["turvaverkko"].engine.dispose()
+    empty_notifications(engines["notifications"])  # nothing left for a later stack to send
+
+
+@pytest.fixture
+def notifications_client(notifications_app: Flask) -> FlaskClient:
+    return notifications_app.test_client()

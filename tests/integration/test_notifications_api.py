@@ -5,15 +5,12 @@ delivery log for admins — and RFC 9457 problem+json naming every bad field."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
-from services.notifications.app import create_app
 from services.notifications.consumers import RULES_CONSUMER
 from shared.config import Settings
 from shared.db import UnitOfWork, make_session_factory
@@ -23,8 +20,6 @@ from shared.resources import encode_cursor
 from tests.support.api import assert_problem, bearer
 from tests.support.consume import deliver
 from tests.support.notifications import (
-    empty_notifications,
-    loopback_allowed,
     pilot_published,
     register,
     task_event,
@@ -37,17 +32,8 @@ ME, SOMEONE = "user-me", "user-someone-else"
 
 
 @pytest.fixture
-def app(settings: Settings, engines: dict[str, Engine]) -> Iterator[Flask]:
-    empty_notifications(engines["notifications"])
-    app = create_app(loopback_allowed(settings))
-    yield app
-    app.extensions["turvaverkko"].engine.dispose()
-    empty_notifications(engines["notifications"])
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+def client(notifications_client: FlaskClient) -> FlaskClient:
+    return notifications_client
 
 
 @pytest.fixture

@@ -14,11 +14,9 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
-from services.notifications.app import create_app
 from services.notifications.consumers import RULES_CONSUMER
 from services.notifications.consumers.sender import Sender
 from services.notifications.domain.digests import FINNISH_TIME
@@ -36,7 +34,6 @@ from tests.support.notifications import (
     Silent,
     SmtpServer,
     WebhookReceiver,
-    empty_notifications,
     import_finished,
     loopback_allowed,
     pilot_published,
@@ -58,17 +55,8 @@ AINO, BO, CAI = "user-4711", "user-4712", "user-4713"  # subjects, as tokens nam
 
 
 @pytest.fixture
-def app(settings: Settings, engines: dict[str, Engine]) -> Iterator[Flask]:
-    empty_notifications(engines["notifications"])
-    app = create_app(loopback_allowed(settings))
-    yield app
-    app.extensions["turvaverkko"].engine.dispose()
-    empty_notifications(engines["notifications"])
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+def client(notifications_client: FlaskClient) -> FlaskClient:
+    return notifications_client
 
 
 @pytest.fixture

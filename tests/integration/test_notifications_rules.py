@@ -22,7 +22,6 @@ from sqlalchemy.engine import Engine
 
 from services.intake.consumers.imports import ImportWorker
 from services.intake.store import imports
-from services.notifications.app import create_app
 from services.notifications.consumers import RULES_CONSUMER
 from services.notifications.consumers.dead_letters import DEAD_LETTERS, DeadLetterWatcher
 from services.notifications.consumers.sender import Sender
@@ -42,8 +41,6 @@ from tests.support.consume import Properties, deliver
 from tests.support.intake_data import hetu, referral
 from tests.support.notifications import (
     SmtpServer,
-    empty_notifications,
-    loopback_allowed,
     processed,
     published,
     purge,
@@ -69,17 +66,8 @@ def all_queues() -> list[str]:
 
 
 @pytest.fixture
-def notifications_app(settings: Settings, engines: dict[str, Engine]) -> Iterator[Flask]:
-    empty_notifications(engines["notifications"])
-    app = create_app(loopback_allowed(settings))
-    yield app
-    app.extensions["turvaverkko"].engine.dispose()
-    empty_notifications(engines["notifications"])  # nothing left for a later stack to send
-
-
-@pytest.fixture
-def client(notifications_app: Flask) -> FlaskClient:
-    return notifications_app.test_client()
+def client(notifications_client: FlaskClient) -> FlaskClient:
+    return notifications_client
 
 
 @pytest.fixture

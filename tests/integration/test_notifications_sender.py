@@ -15,11 +15,9 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
-from services.notifications.app import create_app
 from services.notifications.consumers import RULES_CONSUMER
 from services.notifications.consumers.sender import Pass, Sender
 from shared.config import Settings
@@ -32,7 +30,6 @@ from tests.support.consume import deliver
 from tests.support.notifications import (
     HookReceiver,
     Request,
-    empty_notifications,
     loopback_allowed,
     pilot_published,
     task_event,
@@ -44,17 +41,8 @@ PILOT, REGION = "pilot-sender", "org-pirha"
 
 
 @pytest.fixture
-def app(settings: Settings, engines: dict[str, Engine]) -> Iterator[Flask]:
-    empty_notifications(engines["notifications"])
-    app = create_app(loopback_allowed(settings))
-    yield app
-    app.extensions["turvaverkko"].engine.dispose()
-    empty_notifications(engines["notifications"])
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+def client(notifications_client: FlaskClient) -> FlaskClient:
+    return notifications_client
 
 
 @pytest.fixture

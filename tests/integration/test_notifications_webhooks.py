@@ -36,7 +36,6 @@ from urllib.parse import quote
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
@@ -60,7 +59,6 @@ from tests.support.notifications import (
     TricklingReceiver,
     WebhookReceiver,
     certificate_for,
-    empty_notifications,
     loopback_allowed,
     pilot_published,
     task_event,
@@ -72,17 +70,8 @@ PILOT, REGION = "pilot-hooks", "org-pirha"
 
 
 @pytest.fixture
-def app(settings: Settings, engines: dict[str, Engine]) -> Iterator[Flask]:
-    empty_notifications(engines["notifications"])
-    app = create_app(loopback_allowed(settings))
-    yield app
-    app.extensions["turvaverkko"].engine.dispose()
-    empty_notifications(engines["notifications"])
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+def client(notifications_client: FlaskClient) -> FlaskClient:
+    return notifications_client
 
 
 @pytest.fixture

@@ -19,18 +19,9 @@ non-identifying parameters) and a link.
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from shared.db import timestamp_columns
+
 metadata = sa.MetaData()
-
-
-def _timestamps() -> list[sa.Column]:
-    return [
-        sa.Column(
-            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-        ),
-        sa.Column(
-            "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-        ),
-    ]
 
 
 recipient = sa.Table(
@@ -43,7 +34,7 @@ recipient = sa.Table(
     sa.Column("organisation", sa.Text),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
-    *_timestamps(),
+    *timestamp_columns(),
     sa.Index("recipient_by_role", "role", "subject"),
 )
 
@@ -56,7 +47,7 @@ preference = sa.Table(
     #: Overrides the directory's language when set.
     sa.Column("language", sa.Text),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
-    *_timestamps(),
+    *timestamp_columns(),
 )
 
 organisation_contact = sa.Table(
@@ -66,7 +57,7 @@ organisation_contact = sa.Table(
     sa.Column("email", sa.Text, nullable=False),
     sa.Column("language", sa.Text, nullable=False, server_default="fi"),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
-    *_timestamps(),
+    *timestamp_columns(),
 )
 
 pilot = sa.Table(
@@ -119,7 +110,7 @@ webhook_endpoint = sa.Table(
     sa.Column("created_by", sa.Text, nullable=False),
     #: Changing the URL or the event types needs ``If-Match`` with this version.
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
-    *_timestamps(),
+    *timestamp_columns(),
     sa.Column("deleted_at", sa.DateTime(timezone=True)),
     sa.Index("webhook_endpoint_by_organisation", "organisation", "id"),
 )
@@ -216,7 +207,7 @@ delivery = sa.Table(
     #: A digest: the day's slot it was made for. A held delivery: the digest that took it.
     sa.Column("digest_slot", sa.DateTime(timezone=True)),
     sa.Column("digest_id", sa.BigInteger, sa.ForeignKey("delivery.id")),
-    *_timestamps(),
+    *timestamp_columns(),
     sa.Index(
         "delivery_once_per_event",
         "event_id",

@@ -9,18 +9,9 @@ events the service publishes carry it, so that copies elsewhere never go backwar
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from shared.db import timestamp_columns
+
 metadata = sa.MetaData()
-
-
-def _timestamps() -> list[sa.Column]:
-    return [
-        sa.Column(
-            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-        ),
-        sa.Column(
-            "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-        ),
-    ]
 
 
 region = sa.Table(
@@ -41,7 +32,7 @@ organisation = sa.Table(
     sa.Column("business_id", sa.Text),  # Y-tunnus
     sa.Column("region_code", sa.Text, sa.ForeignKey("region.code")),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
-    *_timestamps(),
+    *timestamp_columns(),
 )
 
 pilot = sa.Table(
@@ -60,7 +51,7 @@ pilot = sa.Table(
     sa.Column("phase", sa.Text, nullable=False, server_default="idea"),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
-    *_timestamps(),
+    *timestamp_columns(),
 )
 
 pilot_partner = sa.Table(
@@ -134,7 +125,7 @@ activity = sa.Table(
     sa.Column("workers", sa.ARRAY(sa.Text), nullable=False, server_default="{}"),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
-    *_timestamps(),
+    *timestamp_columns(),
     sa.Index("activity_by_pilot", "pilot_id", "id"),
 )
 
@@ -148,7 +139,7 @@ instrument = sa.Table(
     sa.Column("max_value", sa.Numeric),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
-    *_timestamps(),
+    *timestamp_columns(),
 )
 
 
@@ -171,7 +162,7 @@ pilot_case = sa.Table(
     sa.Column("enrolled_at", sa.DateTime(timezone=True)),
     sa.Column("last_activity_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
-    *_timestamps(),
+    *timestamp_columns(),
     sa.UniqueConstraint("pilot_id", "key_id", "pseudonym", name="case_client_in_pilot"),
     sa.Index("case_by_pilot_state", "pilot_id", "state", "id"),
 )
@@ -203,7 +194,7 @@ case_task = sa.Table(
     sa.Column("done_at", sa.DateTime(timezone=True)),
     sa.Column("created_by", sa.Text, nullable=False),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
-    *_timestamps(),
+    *timestamp_columns(),
     sa.Index("case_task_by_case", "case_id", "id"),
     sa.Index("case_task_open_by_due", "due_on", postgresql_where=sa.text("NOT done")),
 )
