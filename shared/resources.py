@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 
 from flask import request
 from marshmallow import RAISE, Schema, fields, validate
-from werkzeug.exceptions import PreconditionFailed, PreconditionRequired
+from werkzeug.exceptions import PreconditionFailed, PreconditionRequired, UnprocessableEntity
 
 from shared.http import unprocessable
 
@@ -76,9 +76,13 @@ def decode_cursor(cursor: str | None) -> str | None:
             raise ValueError
         return text.removeprefix(_CURSOR_PREFIX)
     except (ValueError, binascii.Error):
-        raise unprocessable(
-            [{"parameter": "cursor", "detail": "Not a cursor of this list."}]
-        ) from None
+        raise bad_cursor() from None
+
+
+def bad_cursor() -> UnprocessableEntity:
+    """The 422 naming ``cursor``, for a cursor this API did not give (or whose key is not one of
+    the list's)."""
+    return unprocessable([{"parameter": "cursor", "detail": "Not a cursor of this list."}])
 
 
 def encode_cursor(key: str) -> str:
@@ -102,6 +106,14 @@ def page(rows: Sequence[Any], limit: int, key: str) -> tuple[dict[str, Any], dic
 BIGINT_MAX = 2**63 - 1
 
 
+def bigint(text: str) -> int | None:
+    """``text`` as an id or a version: ASCII digits (``str.isdigit`` takes "²" too) of a number a
+    ``bigint`` holds; None for anything else."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or int(text) > BIGINT_MAX:
+        return None
+    return int(text)
+
+
 def _get(row: Any, key: str) -> Any:
     return row[key] if isinstance(row, dict) else getattr(row, key)
 
@@ -119,9 +131,10 @@ def if_match() -> int:
             "Send If-Match with the ETag you read, so that you do not overwrite someone's change."
         )
     value = header.strip().removeprefix("W/").strip('"')
-    if not (value.isascii() and value.isdigit()) or int(value) > BIGINT_MAX:
+    version = bigint(value)
+    if version is None:
         raise PreconditionFailed("If-Match does not name a version of this resource.")
-    return int(value)
+    return version
 
 
 def stale() -> PreconditionFailed:

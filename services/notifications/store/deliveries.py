@@ -18,7 +18,6 @@ is no longer active, or no longer has an address, is cancelled.
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -42,8 +41,7 @@ from services.notifications.store.tables import (
     webhook_endpoint,
     webhook_secret,
 )
-from shared.http import unprocessable
-from shared.resources import decode_cursor
+from shared.resources import bad_cursor, bigint, decode_cursor
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +49,6 @@ log = logging.getLogger(__name__)
 INBOX = "/notifications"
 #: An organisation's contact as a delivery's destination: ``contact:<organisation>``.
 CONTACT = "contact:"
-#: A delivery id in the delivery log's cursor.
-_ID = re.compile(r"[0-9]{1,19}")
-BIGINT_MAX = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -431,10 +426,10 @@ def page_log(
             stmt = stmt.where(delivery.c[name] == filters[name])
     after = decode_cursor(cursor)
     if after is not None:
-        # ASCII digits only (``str.isdigit`` takes "²" too), and a delivery id: a bigint.
-        if not _ID.fullmatch(after) or int(after) > BIGINT_MAX:
-            raise unprocessable([{"parameter": "cursor", "detail": "Not a cursor of this list."}])
-        stmt = stmt.where(delivery.c.id < int(after))
+        last = bigint(after)
+        if last is None:
+            raise bad_cursor()
+        stmt = stmt.where(delivery.c.id < last)
     rows = session.execute(stmt.order_by(delivery.c.id.desc()).limit(limit + 1)).mappings()
     return [dict(r) for r in rows]
 

@@ -7,7 +7,6 @@ someone pages moves to the read part; it is not shown twice on a later page of u
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,10 +14,7 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
 
 from services.notifications.store.tables import notification
-from shared.http import unprocessable
-from shared.resources import BIGINT_MAX, decode_cursor
-
-_POSITION = re.compile(r"^([ur]):([0-9]{1,19})$")
+from shared.resources import bad_cursor, bigint, decode_cursor
 
 
 def page(
@@ -31,10 +27,10 @@ def page(
         stmt = stmt.where(unread)
     after = decode_cursor(cursor)
     if after is not None:
-        found = _POSITION.match(after)
-        if found is None or int(found.group(2)) > BIGINT_MAX:
-            raise unprocessable([{"parameter": "cursor", "detail": "Not a cursor of this list."}])
-        part, last = found.group(1), int(found.group(2))
+        part, _, number = after.partition(":")
+        last = bigint(number)
+        if part not in ("u", "r") or last is None:
+            raise bad_cursor()
         if part == "u":
             stmt = stmt.where(sa.or_(sa.and_(unread, notification.c.id < last), ~unread))
         else:
