@@ -102,6 +102,9 @@ class Settings:
     scheduler_interval: float = 60.0
     #: Processes that validate and prepare an import's rows in parallel (0: in the import worker).
     import_preparers: int = 2
+    #: An import that has not ended this long after its upload is failed and its file erased:
+    #: the longest an uploaded file (sealed, but with identity codes inside) stays stored.
+    import_max_hours: float = 24.0
     # Notifications. Links in notifications point into the web UI at this address.
     notifications_link_base: str = "http://127.0.0.1:8080"
     #: The hour (Finnish time, 0–23) at which daily digests are sent.
@@ -213,6 +216,8 @@ class Settings:
                 raise ConfigError(
                     f"{PREFIX}WEBHOOK_ALLOWED_NETWORKS must list networks such as 10.20.0.0/16"
                 ) from None
+        if not 0 < self.import_max_hours <= 24 * 7:
+            raise ConfigError(f"{PREFIX}IMPORT_MAX_HOURS must be more than 0 and at most 168")
         if self.notifications_retention_days < 1:
             raise ConfigError(f"{PREFIX}NOTIFICATIONS_RETENTION_DAYS must be at least 1")
         if self.webhook_secret_grace_hours < 0:

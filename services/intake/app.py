@@ -22,6 +22,7 @@ def _configure(app: Flask, api: Api) -> None:
     pseudonymiser = Pseudonymiser.from_setting(settings.pseudonym_keys, settings.pseudonym_key_id)
     intake = app.extensions["intake"] = Intake(pseudonymiser, context.unit_of_work)
     app.extensions["intake.group_commit"] = GroupCommit(intake)
+    app.extensions["intake.file_seal"] = pseudonymiser.file_seal()
     for kind, schema in ITEM_SCHEMAS.items():  # the request bodies' oneOf refers to these
         api.spec.components.schema(kind.title(), schema=schema)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, request, stream_with_context
+from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import NotFound
@@ -95,6 +95,7 @@ class Imports(MethodView):
                 query["kind"],
                 MEDIA_TYPES[request.mimetype],
                 current_principal(),
+                current_app.extensions["intake.file_seal"],
             )
         return job, 202, {"Location": f"/v1/imports/{job['id']}"}
 

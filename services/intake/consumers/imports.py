@@ -18,6 +18,7 @@ import io
 import logging
 import multiprocessing
 import threading
+import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
@@ -27,6 +28,7 @@ from sqlalchemy.engine import Engine
 
 from services.intake.domain.files import FileFormatError, RowError, read_items
 from services.intake.domain.pseudonym import Pseudonymiser
+from services.intake.domain.sealed_files import SealBroken
 from services.intake.domain.validation import validate_items
 from services.intake.store import imports
 from services.intake.store.intake import Intake, ItemResult, Prepared
@@ -38,6 +40,11 @@ from shared.messaging.envelope import Envelope
 from shared.messaging.events import EventType
 
 log = logging.getLogger(__name__)
+
+_UNREADABLE = (
+    "The stored file cannot be opened: the key it was sealed under is no longer configured. "
+    "Upload it again."
+)
 
 
 class ImportWorker:
@@ -54,9 +61,11 @@ class ImportWorker:
         poll_interval: float = 0.5,
         preparers: int = 0,
         settings: Settings | None = None,
+        max_hours: float = 24.0,
     ) -> None:
         """``preparers``: processes that validate and prepare batches ahead (they need
-        ``settings`` to reach the database); 0 does it all in this process."""
+        ``settings`` to reach the database); 0 does it all in this process. An import not ended
+        ``max_hours`` after its upload is failed and its file erased."""
         if preparers and settings is None:
             raise ValueError("preparer processes need the settings")
         self.engine = engine
@@ -65,7 +74,10 @@ class ImportWorker:
         self.poll_interval = poll_interval
         self.preparers = preparers
         self.settings = settings
+        self.max_hours = max_hours
+        self.seal = intake.pseudonymiser.file_seal()
         self.name = "intake.imports"
+        self._expired_at = float("-inf")
         self._stopping = threading.Event()
         self._pool: ProcessPoolExecutor | None = None
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="intake.imports.writer")
@@ -105,9 +117,26 @@ class ImportWorker:
         finally:
             self.close()
 
+    #: Seconds between looks for imports that have outlived ``max_hours``.
+    EXPIRY_INTERVAL = 60.0
+
+    def expire(self) -> list[Any]:
+        """Fail the imports that have not ended within ``max_hours`` and erase their files."""
+        with self.intake.unit_of_work() as uow:
+            jobs = imports.expired(uow.session.connection(), self.max_hours)
+            for job in jobs:
+                uow.publish(_job_event(EventType.IMPORT_FAILED, job))
+            uow.commit()
+        for job in jobs:
+            log.warning("import %s expired: %s", job.id, job.failure)
+        return jobs
+
     def _run(self) -> None:
         while not self._stopping.is_set():
             try:
+                if time.monotonic() - self._expired_at >= self.EXPIRY_INTERVAL:
+                    self._expired_at = time.monotonic()
+                    self.expire()
                 job = imports.claim(self.engine)
             except sa.exc.SQLAlchemyError:
                 log.exception("cannot claim an import job")
@@ -127,7 +156,9 @@ class ImportWorker:
     def process(self, job: Any) -> None:
         log.info("importing %s (%s, %s)", job.id, job.kind, job.format)
         run = _Run(job, imports.principal_of(job), job.checkpoint_row)
-        stream = io.BufferedReader(imports.ChunkReader(self.engine, job.id), 1 << 20)
+        stream = io.BufferedReader(
+            imports.ChunkReader(self.engine, job.id, self.seal, job.file_key_id), 1 << 20
+        )
         batch: list[tuple[int, Any]] = []
         # Batches read and being validated, oldest first; each is prepared and written in turn.
         ahead: deque[tuple[list[tuple[int, Any]], Future[Prepared]]] = deque()
@@ -152,11 +183,11 @@ class ImportWorker:
                 done, preparing = ahead.popleft()
                 self._hand_over(run, done, preparing, finish=not ahead)
             run.wait_written(0)
-        except FileFormatError as exc:
+        except (FileFormatError, SealBroken) as exc:
             for _, preparing in ahead:
                 preparing.cancel()
             run.wait_written(0)
-            self._fail(job, str(exc))
+            self._fail(job, str(exc) if isinstance(exc, FileFormatError) else _UNREADABLE)
         finally:
             run.abandon()
         log.info("import %s done", job.id)
@@ -228,7 +259,9 @@ class ImportWorker:
             updated = uow.session.execute(
                 import_job.update()
                 .where(
-                    import_job.c.id == job.id, import_job.c.checkpoint_row == previous_checkpoint
+                    import_job.c.id == job.id,
+                    import_job.c.checkpoint_row == previous_checkpoint,
+                    import_job.c.status == "running",  # not expired meanwhile
                 )
                 .values(**values)
                 .returning(import_job)
@@ -238,6 +271,7 @@ class ImportWorker:
                     f"import {job.id}: the checkpoint is no longer at row {previous_checkpoint}"
                 )
             if finish:
+                imports.erase_file(uow.session.connection(), job.id)
                 uow.publish(_job_event(EventType.IMPORT_FINISHED, updated))
 
         if run.failed:
@@ -254,10 +288,13 @@ class ImportWorker:
         with self.intake.unit_of_work() as uow:
             updated = uow.session.execute(
                 import_job.update()
-                .where(import_job.c.id == job.id)
+                .where(import_job.c.id == job.id, import_job.c.status == "running")
                 .values(status="failed", failure=failure, finished_at=sa.func.now())
                 .returning(import_job)
-            ).one()
+            ).first()
+            if updated is None:
+                return  # ended meanwhile (expired): its file is gone already
+            imports.erase_file(uow.session.connection(), job.id)
             uow.publish(_job_event(EventType.IMPORT_FAILED, updated))
             uow.commit()
 
@@ -354,4 +391,5 @@ def build_import_worker(settings: Settings, engine: Engine) -> ImportWorker:
         make_intake(settings, engine),
         preparers=settings.import_preparers,
         settings=settings,
+        max_hours=settings.import_max_hours,
     )

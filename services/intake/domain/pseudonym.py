@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from services.intake.domain.hetu import IdentityCode
+from services.intake.domain.sealed_files import FileSeal, derive_file_key
 
 MIN_KEY_BYTES = 32
 
@@ -60,6 +61,13 @@ class Pseudonymiser:
         """Keys still configured besides the current one: during a rotation, events also carry
         the pseudonyms under these, so that consumers can link a person across the rotation."""
         return tuple(sorted(k for k in self._keys if k != self.key_id))
+
+    def file_seal(self) -> FileSeal:
+        """What seals uploaded files at rest: keys derived from these pseudonym keys, the current
+        one for new uploads."""
+        return FileSeal(
+            {key_id: derive_file_key(key) for key_id, key in self._keys.items()}, self.key_id
+        )
 
     def _digest(self, message: bytes, key_id: str | None = None) -> Pseudonym:
         key_id = key_id or self.key_id

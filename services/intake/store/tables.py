@@ -116,8 +116,12 @@ import_job = sa.Table(
     sa.Column("started_at", sa.DateTime(timezone=True)),
     sa.Column("heartbeat_at", sa.DateTime(timezone=True)),
     sa.Column("finished_at", sa.DateTime(timezone=True)),
+    #: The key the stored chunks are sealed under (None: stored before sealing, read as they are).
+    sa.Column("file_key_id", sa.Text),
 )
 
+#: The uploaded file while its import waits or runs, sealed chunk by chunk (``sealed_files``);
+#: erased in the transaction that finishes or fails the import.
 import_chunk = sa.Table(
     "import_chunk",
     metadata,
