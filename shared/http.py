@@ -10,6 +10,7 @@ wrong field is not reflected back or logged.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -18,6 +19,7 @@ from http import HTTPStatus
 from typing import Any, TypeVar
 
 from flask import Flask, Response, g, json, request
+from marshmallow import Schema
 from werkzeug.exceptions import (
     HTTPException,
     InternalServerError,
@@ -87,26 +89,101 @@ def problem(
     return response
 
 
-def field_errors(messages: Any) -> list[dict[str, str]]:
+def field_errors(messages: Any, submitted: Mapping[str, Any] | None = None) -> list[dict[str, str]]:
     """Flatten marshmallow/webargs messages into RFC 9457 ``errors`` entries.
 
     ``{"json": {"items": {3: {"birth_date": ["Not a valid date."]}}}}`` becomes
     ``[{"pointer": "#/items/3/birth_date", "detail": "Not a valid date."}]``; query, header and
     path parameters are named with ``parameter``/``header`` instead of a pointer.
+
+    A name the client chose is never repeated: a key that is not a field name some schema of the
+    API declares (an identity code sent as a JSON key, say) is named by its position in the object
+    instead, read from ``submitted`` (what was sent, by location) when given.
     """
     if not isinstance(messages, Mapping):
         return [{"pointer": "#", "detail": str(m)} for m in _leaves(messages)]
     out: list[dict[str, str]] = []
     for location, tree in messages.items():
+        sent = (submitted or {}).get(location)
         for path, detail in _walk(tree, ()):
+            if location != "headers":  # unknown headers are ignored, never reported
+                path, detail = _without_client_names(path, detail, sent)
             if location in {"json", "form", "files"}:
                 pointer = "#/" + "/".join(_escape(p) for p in path) if path else "#"
                 out.append({"pointer": pointer, "detail": detail})
             elif location == "headers":
                 out.append({"header": ".".join(path), "detail": detail})
-            else:
+            elif path:
                 out.append({"parameter": ".".join(path), "detail": detail})
+            else:
+                out.append({"parameter": "", "detail": detail})
     return out
+
+
+def _without_client_names(
+    path: tuple[str, ...], detail: str, sent: Any
+) -> tuple[tuple[str, ...], str]:
+    """The path up to the first part the API did not name itself (a list index or a declared
+    field name), and the detail saying where that part was."""
+    here = sent
+    for depth, part in enumerate(path):
+        if part.isdecimal() or part in declared_field_names():
+            here = _step(here, part)
+            continue
+        ordinal = _position(here, part)
+        where = f"key number {ordinal} of this object" if ordinal else "a key of this object"
+        if detail == _UNKNOWN_FIELD:
+            detail = f"An unknown field ({where}); its name is not repeated here."
+        else:
+            detail = f"{detail} ({where}; its name is not repeated here)"
+        return path[:depth], detail
+    return path, detail
+
+
+_UNKNOWN_FIELD = "Unknown field."
+
+
+def _step(document: Any, part: str) -> Any:
+    if isinstance(document, Mapping):
+        return document.get(part)
+    if isinstance(document, list) and part.isdecimal() and int(part) < len(document):
+        return document[int(part)]
+    return None
+
+
+def _position(document: Any, key: str) -> int | None:
+    """The 1-based position of ``key`` among the object's keys (query strings included)."""
+    if not isinstance(document, Mapping):
+        return None
+    for ordinal, candidate in enumerate(document.keys(), start=1):
+        if candidate == key:
+            return ordinal
+    return None
+
+
+@functools.cache
+def _declared_names(schema_count: int) -> frozenset[str]:
+    names: set[str] = set()
+    for schema in _schema_classes():
+        for name, declared in schema._declared_fields.items():
+            names.add(declared.data_key or name)
+    return frozenset(names)
+
+
+def _schema_classes() -> list[type[Schema]]:
+    found: list[type[Schema]] = []
+    pending = list(Schema.__subclasses__())
+    while pending:
+        schema = pending.pop()
+        found.append(schema)
+        pending.extend(schema.__subclasses__())
+    return found
+
+
+def declared_field_names() -> frozenset[str]:
+    """Every field name a marshmallow schema of the process declares: the names that the API
+    itself gives, safe to repeat in an error."""
+    return _declared_names(len(_schema_classes()))
 
 
 def unprocessable(errors: list[dict[str, str]]) -> UnprocessableEntity:
@@ -153,13 +230,24 @@ def handle_http_exception(error: HTTPException) -> Response:
     for name, value in error.get_headers():
         if name.lower() not in {"content-type", "content-length"}:
             headers.setdefault(name, value)
-    errors = field_errors(data["messages"]) if "messages" in data else data.get("errors")
+    errors = (
+        field_errors(data["messages"], _submitted()) if "messages" in data else data.get("errors")
+    )
     detail = data.get("message") or error.description
     if status == 400 and "messages" in data:
         detail = "The request body is not valid JSON."
     elif status == 422:
         detail = f"{len(errors or [])} field(s) are invalid; see errors."
     return problem(status, detail, errors=errors, headers=headers)
+
+
+def _submitted() -> dict[str, Any]:
+    """What the request sent, by location, to place an error on a key without naming it."""
+    try:
+        body = request.get_json(silent=True)
+    except Exception:  # e.g. nested too deeply to parse again; positions are then unknown
+        body = None
+    return {"json": body, "query": request.args, "querystring": request.args}
 
 
 def handle_unexpected(error: BaseException) -> Response:

@@ -130,7 +130,7 @@ def test_bad_inbox_queries_are_problems_naming_the_parameter(
         ("unread=perhaps", "unread"),
         ("cursor=not-a-cursor!", "cursor"),
         ("cursor=YWZ0ZXI6eA", "cursor"),  # "after:x": well-formed, but not an inbox position
-        ("colour=red", "colour"),
+        ("colour=red", ""),  # no parameter of the API: not repeated
     ):
         body = assert_problem(client.get(f"/v1/notifications?{query}", headers=me(settings)), 422)
         assert [e["parameter"] for e in body["errors"]] == [parameter], query
@@ -138,7 +138,7 @@ def test_bad_inbox_queries_are_problems_naming_the_parameter(
         client.post("/v1/notifications/read", json={"up_to": 0, "all": True}, headers=me(settings)),
         422,
     )
-    assert {e["pointer"] for e in body["errors"]} == {"#/up_to", "#/all"}
+    assert {e["pointer"] for e in body["errors"]} == {"#/up_to", "#"}  # "all": not repeated
 
 
 def test_numbers_too_large_or_not_ascii_are_problems_not_server_errors(
@@ -215,7 +215,7 @@ def test_preferences_are_read_and_changed_with_etag_and_if_match(
         ),
         422,
     )
-    assert {e["pointer"] for e in bad["errors"]} == {"#/inbox", "#/email", "#/language", "#/sms"}
+    assert {e["pointer"] for e in bad["errors"]} == {"#/inbox", "#/email", "#/language", "#"}
 
 
 def test_admins_keep_the_directory(client: FlaskClient, settings: Settings) -> None:
@@ -264,7 +264,7 @@ def test_admins_keep_the_directory(client: FlaskClient, settings: Settings) -> N
         ),
         422,
     )
-    assert {e["pointer"] for e in bad["errors"]} == {"#/email", "#/language", "#/role", "#/extra"}
+    assert {e["pointer"] for e in bad["errors"]} == {"#/email", "#/language", "#/role", "#"}
     assert "not an address" not in str(bad)
     long = assert_problem(
         client.put(f"/v1/recipients/{'x' * 201}", json=body, headers=admin(settings)), 422

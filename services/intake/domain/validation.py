@@ -30,7 +30,7 @@ def validate_item(kind: str, raw: Any) -> Validated:
     try:
         return schema.load(raw), []
     except ValidationError as exc:
-        return None, field_errors({"json": exc.messages})
+        return None, field_errors({"json": exc.messages}, {"json": raw})
 
 
 def validate_items(kind: str, raw_items: Sequence[Any]) -> list[Validated]:
