@@ -30,7 +30,7 @@ from services.registry import SERVICES
 from shared import migrations
 from shared.auth import ROLES, mint_dev_token
 from shared.config import ConfigError, Settings
-from shared.db import UnitOfWork, make_engine, make_session_factory
+from shared.db import UnitOfWork, create_engine, make_engine, make_session_factory
 from shared.messaging import topology
 from shared.messaging.consumer import Consumer
 from shared.messaging.outbox import OutboxRelay
@@ -46,7 +46,7 @@ class Unreachable(RuntimeError):
 
 def check_postgres(settings: Settings) -> None:
     url = make_url(f"{settings.postgres_url.rstrip('/')}/postgres")
-    engine = sa.create_engine(url, connect_args={"connect_timeout": 3}, poolclass=sa.pool.NullPool)
+    engine = create_engine(url, connect_args={"connect_timeout": 3}, poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as connection:
             connection.execute(sa.text("SELECT 1"))

@@ -18,9 +18,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from shared.messaging.envelope import Envelope, SerializedEvent
 
 
+def create_engine(url: Any, **options: Any) -> Engine:
+    """The project's one way to make an engine: SQL parameters never appear in an error's text
+    (they are client data — pseudonyms, titles, addresses — and errors are logged), whatever else
+    is asked for."""
+    return sa.create_engine(url, **options, hide_parameters=True)
+
+
 def make_engine(url: str, *, pool_size: int = 5, application_name: str = "turvaverkko") -> Engine:
     """An engine for one service's database; connections are checked before use."""
-    return sa.create_engine(
+    return create_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,

@@ -11,6 +11,7 @@ from alembic.config import Config
 from sqlalchemy.engine import make_url
 
 from shared.config import Settings
+from shared.db import create_engine
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ def ensure_database(service: str, settings: Settings) -> bool:
     url = make_url(settings.database_url(service))
     name = url.database
     assert name
-    admin = sa.create_engine(
+    admin = create_engine(
         url.set(database="postgres"),
         isolation_level="AUTOCOMMIT",
         connect_args={"connect_timeout": 5},
@@ -51,7 +52,7 @@ def ensure_database(service: str, settings: Settings) -> bool:
 
 def drop_database(service: str, settings: Settings) -> None:
     url = make_url(settings.database_url(service))
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
             quoted = connection.dialect.identifier_preparer.quote(url.database or "")
@@ -71,7 +72,7 @@ def run_environment(target_metadata: list[sa.MetaData]) -> None:
     from alembic import context
 
     url = context.config.get_main_option("sqlalchemy.url")
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    engine = create_engine(url, poolclass=sa.pool.NullPool)
     with engine.connect() as connection:
         context.configure(
             connection=connection,

@@ -36,3 +36,15 @@ def test_exception_is_logged_as_text_inside_the_json() -> None:
         record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
     line = _format(record)
     assert "ValueError: boom" in line["exception"] and "request_id" not in line
+
+
+def test_a_key_error_is_logged_without_its_key() -> None:
+    """A lookup keyed by a pseudonym fails with the pseudonym as its text."""
+    import sys
+
+    try:
+        {}["ab" * 32]
+    except KeyError:
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
+    line = _format(record)
+    assert "KeyError" in line["exception"] and "ab" * 32 not in line["exception"]
