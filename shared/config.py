@@ -6,6 +6,8 @@ workers and CLI receive the resulting frozen object instead of reading ``os.envi
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 import os
 from collections.abc import Mapping
@@ -185,14 +187,10 @@ class Settings:
             raise ConfigError(f"{PREFIX}ENV must be development or production, not {self.env!r}")
         if self.env == "production" and not self.jwks_url:
             raise ConfigError(f"{PREFIX}JWKS_URL is required in production")
-        if self.env == "production" and self.pseudonym_key_id == "dev":
-            raise ConfigError(f"{PREFIX}PSEUDONYM_KEYS and _KEY_ID must be set in production")
-        if self.env == "production" and self.webhook_secret_key_id == "dev":  # noqa: S105
-            raise ConfigError(f"{PREFIX}WEBHOOK_SECRET_KEYS and _KEY_ID must be set in production")
+        if self.env == "production":
+            self._refuse_development_keys()
         if self.disclosure_threshold < 3:
             raise ConfigError(f"{PREFIX}DISCLOSURE_THRESHOLD may not be below 3")
-        if self.env == "production" and self.record_key_secret.startswith("turvaverkko-dev"):
-            raise ConfigError(f"{PREFIX}RECORD_KEY_SECRET must be set in production")
         for name in ("delivery_limit", "relay_batch_size", "relay_events_per_message"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{PREFIX}{name.upper()} must be at least 1")
@@ -227,6 +225,27 @@ class Settings:
                 f"{PREFIX}SENDER_LEASE_SECONDS must exceed twice the SMTP and webhook timeouts"
             )
 
+    def _refuse_development_keys(self) -> None:
+        """Production refuses every key this repository publishes — recognised by its value,
+        under whatever id it is listed — and the development key ids."""
+        development = _DEVELOPMENT_DEFAULTS
+        for name, key_id_name in (
+            ("pseudonym_keys", "pseudonym_key_id"),
+            ("webhook_secret_keys", "webhook_secret_key_id"),
+        ):
+            published = set(_key_values(getattr(development, name)))
+            if getattr(self, key_id_name) == "dev" or published & set(
+                _key_values(getattr(self, name))
+            ):
+                raise ConfigError(
+                    f"{PREFIX}{name.upper()} and _KEY_ID must be set in production, with keys of "
+                    "its own (a development key is refused by its value, under any id)"
+                )
+        if self.record_key_secret.strip() == development.record_key_secret:
+            raise ConfigError(f"{PREFIX}RECORD_KEY_SECRET must be set in production")
+        if self.record_key_secret.startswith("turvaverkko-dev"):
+            raise ConfigError(f"{PREFIX}RECORD_KEY_SECRET must be set in production")
+
     def database_name(self, service: str) -> str:
         return f"{self.database_prefix}{service}"
 
@@ -246,6 +265,23 @@ class Settings:
     def postgres_address(self) -> str:
         """The database server address without credentials, safe to print."""
         return _without_credentials(self.postgres_url)
+
+
+def _key_values(setting: str) -> list[bytes]:
+    """The key material of an ``id:base64key[,…]`` setting, however its entries are spaced or
+    padded (what cannot be decoded is left to the setting's own reader to refuse)."""
+    values: list[bytes] = []
+    for entry in setting.split(","):
+        encoded = entry.partition(":")[2].strip()
+        try:
+            values.append(base64.b64decode(encoded + "=" * (-len(encoded) % 4)))
+        except (binascii.Error, ValueError):
+            continue
+    return [value for value in values if value]
+
+
+#: The settings as this repository ships them: their keys are public, so never production's.
+_DEVELOPMENT_DEFAULTS = Settings()
 
 
 def _without_credentials(url: str) -> str:

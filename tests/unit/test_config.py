@@ -153,3 +153,31 @@ def test_production_refuses_an_smtp_password_in_the_clear() -> None:
     with pytest.raises(ConfigError, match="SMTP_SECURITY"):
         Settings.from_env(production)
     assert Settings.from_env(production | {"TURVAVERKKO_SMTP_SECURITY": "starttls"}).smtp_username
+
+
+def test_production_refuses_a_development_key_by_its_value_under_any_id() -> None:
+    """``PSEUDONYM_KEYS=prod:<the development key>`` used to pass: only the id was checked."""
+    development = Settings.from_env({})
+    dev_pseudonym_key = development.pseudonym_keys.partition(":")[2]
+    dev_webhook_key = development.webhook_secret_keys.partition(":")[2]
+    production = {
+        "TURVAVERKKO_ENV": "production",
+        "TURVAVERKKO_JWKS_URL": "https://idp.example/jwks",
+        "TURVAVERKKO_PSEUDONYM_KEYS": "k1:" + "a" * 44,
+        "TURVAVERKKO_PSEUDONYM_KEY_ID": "k1",
+        "TURVAVERKKO_WEBHOOK_SECRET_KEYS": "w1:" + "b" * 44,
+        "TURVAVERKKO_WEBHOOK_SECRET_KEY_ID": "w1",
+        "TURVAVERKKO_RECORD_KEY_SECRET": "a-production-secret",
+    }
+    assert Settings.from_env(production).env == "production"
+    for name, value in (
+        ("TURVAVERKKO_PSEUDONYM_KEYS", f"k1: {dev_pseudonym_key} "),
+        ("TURVAVERKKO_PSEUDONYM_KEYS", f"k1:{'a' * 44},k0:{dev_pseudonym_key.rstrip('=')}"),
+        ("TURVAVERKKO_WEBHOOK_SECRET_KEYS", f"w1:{dev_webhook_key}"),
+        ("TURVAVERKKO_RECORD_KEY_SECRET", development.record_key_secret),
+    ):
+        with pytest.raises(ConfigError, match=name.removeprefix("TURVAVERKKO_")) as refused:
+            Settings.from_env(production | {name: value})
+        assert dev_pseudonym_key not in str(refused.value) and dev_webhook_key not in str(
+            refused.value
+        )
