@@ -132,3 +132,58 @@ def test_age_band_at_the_time_of_the_event(born: tuple, on: date, band: str) -> 
 
 def test_unknown_or_negative_age_is_unknown() -> None:
     assert age_band(None) == "unknown" and age_band(-1) == "unknown"
+
+
+def _full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+def test_an_identifier_written_in_full_width_characters_gives_the_same_pseudonym() -> None:
+    """A regional export wrote ``Ｃ123`` for ``C123``: two cases opened for one young person."""
+    from services.intake.domain.validation import validate_item
+    from tests.support.intake_data import referral
+
+    p = Pseudonymiser({"k1": KEY}, "k1")
+    plain = p.of_regional_client("lifecare", "C123")
+    assert p.of_regional_client(" LIFECARE ", _full_width("C123")) == plain
+    assert p.of_regional_client(_full_width("lifecare"), " C123\u3000") == plain
+
+    base = referral(1, personal_identity_code=None, birth_year_month="2009-03")
+    ascii_item, errors = validate_item(
+        "referral", base | {"client_system": "lifecare", "client_id": "C123"}
+    )
+    wide_item, wide_errors = validate_item(
+        "referral",
+        base
+        | {
+            "client_system": _full_width("lifecare"),
+            "client_id": _full_width("C123"),
+            "source_id": _full_width(base["source_id"]),
+        },
+    )
+    assert errors == wide_errors == []
+    assert ascii_item is not None and wide_item is not None
+    assert (wide_item["client_id"], wide_item["source_id"]) == ("C123", base["source_id"])
+    code = format_identity_code(date(2009, 3, 7), 123)
+    wide_code, code_errors = validate_item(
+        "referral", referral(1) | {"personal_identity_code": _full_width(code)}
+    )
+    assert code_errors == [] and wide_code is not None
+    assert p.of_identity_code(wide_code["personal_identity_code"]) == p.of_identity_code(
+        parse_identity_code(code)
+    )
+
+
+@pytest.mark.parametrize("invisible", ["\x00", "\x1b", "\u200b", "\u00ad", "\ufeff", "\ud800"])
+def test_an_identifier_with_a_control_or_invisible_character_is_refused_naming_the_field(
+    invisible: str,
+) -> None:
+    from services.intake.domain.validation import validate_item
+    from tests.support.intake_data import referral
+
+    item = referral(1, personal_identity_code=None, birth_year_month="2009-03")
+    _, errors = validate_item(
+        "referral", item | {"client_system": "lifecare", "client_id": f"C1{invisible}23"}
+    )
+    assert [e["pointer"] for e in errors] == ["#/client_id"]
+    assert "C1" not in errors[0]["detail"]

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from services.intake.domain.hetu import IdentityCode
+from services.intake.domain.identifiers import normalise_identifier
 from services.intake.domain.sealed_files import FileSeal, derive_file_key
 
 MIN_KEY_BYTES = 32
@@ -80,5 +81,6 @@ class Pseudonymiser:
     def of_regional_client(
         self, system: str, client_id: str, key_id: str | None = None
     ) -> Pseudonym:
-        message = f"regional\x1f{system.strip().lower()}\x1f{client_id.strip()}".encode()
+        system, client_id = normalise_identifier(system).lower(), normalise_identifier(client_id)
+        message = f"regional\x1f{system}\x1f{client_id}".encode()
         return self._digest(message, key_id)

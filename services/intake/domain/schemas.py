@@ -15,6 +15,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from services.intake.domain import vocabulary as v
 from services.intake.domain.hetu import IdentityCode, InvalidIdentityCode, parse_identity_code
+from services.intake.domain.identifiers import InvalidIdentifier, normalise_identifier
 from shared.reference.regions import region_codes
 
 EARLIEST = date(1900, 1, 1)
@@ -32,7 +33,19 @@ def _past_date(value: date) -> None:
         raise ValidationError("Must not be in the future.")
 
 
-class IdentityCodeField(fields.String):
+class Identifier(fields.String):
+    """An identifier, loaded in its one form (NFKC, trimmed; see ``identifiers``) before it is
+    validated, compared or pseudonymised."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return normalise_identifier(text)
+        except InvalidIdentifier as exc:
+            raise ValidationError(f"Not a valid identifier: it {exc}.") from None
+
+
+class IdentityCodeField(Identifier):
     """A henkilötunnus, loaded as a validated ``IdentityCode``: parsed once, and what travels on
     from here hides the code in its ``repr``."""
 
@@ -68,12 +81,12 @@ class ItemSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    source_system = fields.String(
+    source_system = Identifier(
         required=True,
         validate=_TEXT_ID,
         metadata={"description": "The sending system, e.g. apotti-hus."},
     )
-    source_id = fields.String(
+    source_id = Identifier(
         required=True,
         validate=_TEXT_ID,
         metadata={
@@ -81,13 +94,13 @@ class ItemSchema(Schema):
             "a replay with the same pair is a duplicate."
         },
     )
-    pilot_id = fields.String(required=True, validate=_TEXT_ID)
+    pilot_id = Identifier(required=True, validate=_TEXT_ID)
     personal_identity_code = IdentityCodeField(
         load_only=True,
         metadata={"description": "Henkilötunnus; replaced by a keyed pseudonym, never stored."},
     )
-    client_system = fields.String(load_only=True, validate=_TEXT_ID)
-    client_id = fields.String(
+    client_system = Identifier(load_only=True, validate=_TEXT_ID)
+    client_id = Identifier(
         load_only=True,
         validate=_TEXT_ID,
         metadata={
@@ -148,7 +161,7 @@ class ReferralSchema(ItemSchema):
 
 
 class ParticipationSchema(ItemSchema):
-    activity_id = fields.String(required=True, validate=_TEXT_ID)
+    activity_id = Identifier(required=True, validate=_TEXT_ID)
     occurred_at = LocalDateTime(required=True)
     duration_minutes = fields.Integer(validate=validate.Range(min=0, max=24 * 60))
     attendance = fields.String(required=True, validate=validate.OneOf(v.ATTENDANCE))
@@ -156,7 +169,7 @@ class ParticipationSchema(ItemSchema):
 
 
 class OutcomeSchema(ItemSchema):
-    instrument = fields.String(
+    instrument = Identifier(
         required=True,
         validate=_TEXT_ID,
         metadata={"description": "A code of the instrument catalogue."},
