@@ -210,7 +210,7 @@ def test_participation_takes_age_band_gender_and_region_from_the_referral_and_ch
             participation(1),
             participation(2, activity_id="pilot-b-act-0"),  # another pilot's activity
             participation(3, activity_id="nope", occurred_at="2099-01-01T10:00:00"),
-            participation(4),  # no referral: the profile is unknown
+            participation(4),  # no referral: gender and region unknown, age from the code
         ],
     ).get_json()
     assert [x["status"] for x in r["results"]] == ["accepted", "rejected", "rejected", "accepted"]
@@ -225,7 +225,42 @@ def test_participation_takes_age_band_gender_and_region_from_the_referral_and_ch
         "16-17",
     )
     assert known["activity_type"] == "group" and known["occurred_at"].endswith("+03:00")
-    assert (unknown["gender"], unknown["age_band"]) == ("unknown", "unknown")
+    assert (unknown["gender"], unknown["age_band"]) == ("unknown", "16-17")
+
+
+def test_the_age_band_of_an_event_uses_the_whole_birth_date_of_its_identity_code(
+    intake_client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+) -> None:
+    """Born 31.7.2008, taking part on 13.7.2026: 17 years old, not 18 (the age was once taken
+    to turn over on the 1st of the birth month). A regional number keeps only the birth month:
+    its birthday is taken to be the month's middle."""
+    from datetime import date
+
+    from services.intake.domain.hetu import format_identity_code
+
+    code = format_identity_code(date(2008, 7, 31), 234)
+    regional = {"personal_identity_code": None, "client_system": "lifecare", "client_id": "C-9"}
+    post(intake_client, settings, "/v1/referrals", referral(1, personal_identity_code=code))
+    post(
+        intake_client,
+        settings,
+        "/v1/referrals",
+        referral(2, birth_year_month="2008-07", **regional),
+    )
+    r = post(
+        intake_client,
+        settings,
+        "/v1/participations",
+        [
+            participation(1, personal_identity_code=code, occurred_at="2026-07-13T10:00:00"),
+            participation(2, personal_identity_code=code, occurred_at="2026-07-31T10:00:00"),
+            participation(3, occurred_at="2026-07-15T10:00:00", **regional),
+            participation(4, occurred_at="2026-07-16T10:00:00", **regional),
+        ],
+    ).get_json()
+    assert r["accepted"] == 4, r
+    bands = [e.data["age_band"] for e in outbox_events(engines["intake"])[2:]]
+    assert bands == ["16-17", "18-21", "16-17", "18-21"]
 
 
 def test_a_worker_reports_only_for_own_pilots_and_sees_only_their_events(

@@ -119,7 +119,9 @@ def test_short_or_missing_keys_are_refused() -> None:
     [
         ((2010, 5, 4), date(2026, 5, 3), "13-15"),
         ((2010, 5, 4), date(2026, 5, 4), "16-17"),
-        ((2008, 11, None), date(2026, 11, 1), "18-21"),
+        ((2008, 11, None), date(2026, 11, 15), "16-17"),  # without the day: the middle of
+        ((2008, 11, None), date(2026, 11, 16), "18-21"),  # the month is the birthday
+        ((2008, 2, None), date(2026, 2, 15), "18-21"),
         ((1997, 1, 1), date(2026, 12, 31), "26-29"),
         ((1990, 1, 1), date(2026, 1, 1), "30+"),
         ((2020, 1, 1), date(2026, 1, 1), "0-12"),
@@ -128,6 +130,29 @@ def test_short_or_missing_keys_are_refused() -> None:
 def test_age_band_at_the_time_of_the_event(born: tuple, on: date, band: str) -> None:
     year, month, day = born
     assert age_band(age_on(year, month, on, day)) == band
+
+
+def test_without_the_birth_day_the_age_is_as_often_a_year_too_high_as_too_low() -> None:
+    """Over everyone born in a year and every day of the next twenty years, the convention errs
+    both ways about equally (taking the 1st of the month made everyone a year older early)."""
+    from datetime import timedelta
+
+    too_old = too_young = 0
+    born = date(2008, 1, 1)
+    while born.year == 2008:
+        if (born.month, born.day) == (2, 29):  # no birthday in 2026
+            born += timedelta(days=1)
+            continue
+        for on in (born.replace(year=2026) + timedelta(days=d) for d in range(-20, 21)):
+            exact, kept = (
+                age_on(born.year, born.month, on, born.day),
+                age_on(born.year, born.month, on),
+            )
+            too_old += kept > exact
+            too_young += kept < exact
+        born += timedelta(days=1)
+    assert too_old > 0 and too_young > 0
+    assert abs(too_old - too_young) <= 0.05 * (too_old + too_young)
 
 
 def test_unknown_or_negative_age_is_unknown() -> None:

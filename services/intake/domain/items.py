@@ -3,6 +3,7 @@ the event that is published. Pure functions; the store decides what exists and w
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -34,6 +35,18 @@ class ClientProfile:
         if self.birth_year is None or self.birth_month is None:
             return age_band(None)
         return age_band(age_on(self.birth_year, self.birth_month, day, self.birth_day))
+
+
+def profile_for(item: dict[str, Any], stored: ClientProfile) -> ClientProfile:
+    """The profile an item's event is described by: the stored one (from the referral), with the
+    exact birth date when the item itself carries an identity code."""
+    code: IdentityCode | None = item.get("personal_identity_code")
+    if code is None:
+        return stored
+    birth = code.birth_date
+    return dataclasses.replace(
+        stored, birth_year=birth.year, birth_month=birth.month, birth_day=birth.day
+    )
 
 
 def pseudonym_of(

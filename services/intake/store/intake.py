@@ -19,6 +19,7 @@ from services.intake.domain.items import (
     ClientProfile,
     earlier_pseudonyms,
     event_data,
+    profile_for,
     pseudonym_of,
     referral_profile,
 )
@@ -156,7 +157,7 @@ class Intake:
             if kind == "referral":
                 profile = referral_profile(item)
             else:
-                profile = profiles[(pseudonym.key_id, pseudonym.value)]
+                profile = profile_for(item, profiles[(pseudonym.key_id, pseudonym.value)])
             data = event_data(kind, item, pseudonym, profile, activity_type)
             if self.pseudonymiser.earlier_key_ids:
                 data["earlier_pseudonyms"] = earlier_pseudonyms(item, self.pseudonymiser)
