@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterator, Mapping
 from http import HTTPStatus
 from typing import Any, TypeVar
 
+import psycopg
+import sqlalchemy.exc
 from flask import Flask, Response, g, json, request
 from marshmallow import Schema
 from werkzeug.exceptions import (
@@ -250,9 +252,40 @@ def _submitted() -> dict[str, Any]:
     return {"json": body, "query": request.args, "querystring": request.args}
 
 
+#: Seconds a client is asked to wait when the database does not answer.
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether the error, or one it came from, is the database going away or not answering (a
+    lost or refused connection, a server shutting down, a pool with no connection to give): a
+    passing state, unlike an error of the request itself."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, sqlalchemy.exc.TimeoutError | psycopg.OperationalError):
+            return True
+        if isinstance(current, sqlalchemy.exc.DBAPIError) and (
+            current.connection_invalidated or isinstance(current, sqlalchemy.exc.OperationalError)
+        ):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def handle_unexpected(error: BaseException) -> Response:
-    """500 with nothing internal in the body; the traceback goes to the log with the request id."""
+    """500 with nothing internal in the body; the traceback goes to the log with the request id.
+    The database not answering is 503 with ``Retry-After``: the client may simply try again."""
     original = getattr(error, "original_exception", None) or error
+    if database_unavailable(original):
+        log.warning("the database is unavailable: %s", original)
+        return problem(
+            503,
+            "The database is not answering at the moment. Try again shortly: an item sent "
+            "again is recognised as a duplicate.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     log.error("unhandled error", exc_info=(type(original), original, original.__traceback__))
     return problem(500, "An unexpected error occurred. Quote the request id when reporting it.")
 

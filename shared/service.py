@@ -119,12 +119,16 @@ class _Metrics:
         gauge = GaugeMetricFamily(
             "outbox_pending_events", "Events not yet confirmed by the broker", labels=["service"]
         )
+        broker = GaugeMetricFamily(
+            "broker_reachable", "1 if the broker answered this scrape, 0 if not", labels=["service"]
+        )
+        broker.add_metric([self.service], float(_broker_ok(self.context.settings) == "ok"))
         try:
             gauge.add_metric([self.service], pending_count(self.context.engine))
             own = list(self.gauges(self.context.engine)) if self.gauges else []
         except sa.exc.SQLAlchemyError:
-            return []
-        return [gauge, *own]
+            return [broker]
+        return [broker, gauge, *own]
 
     def exposition(self) -> bytes:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -144,13 +148,27 @@ def _platform_blueprint(context: ServiceContext, metrics: _Metrics) -> Blueprint
 
     @bp.get("/health/ready")
     def ready() -> Any:
-        checks = {"database": _database_ok(context.engine), "broker": _broker_ok(context.settings)}
-        if all(v == "ok" for v in checks.values()):
+        """Whether this process can serve: it needs its database. The broker is not needed —
+        every event waits in the outbox until the relay can publish it — so a broker outage
+        never takes a web process out of a load balancer (it shows in ``/health/details`` and
+        in ``/metrics``)."""
+        checks = {"database": _database_ok(context.engine)}
+        if checks["database"] == "ok":
             return {"status": "ready", "service": context.name, "checks": checks}
-        failing = ", ".join(name for name, v in checks.items() if v != "ok")
         return http.problem(
-            503, f"Not ready: {failing} unreachable.", checks=checks, headers={"Retry-After": "5"}
+            503, "Not ready: database unreachable.", checks=checks, headers={"Retry-After": "5"}
         )
+
+    @bp.get("/health/details")
+    def details() -> Any:
+        """Every backing service this service works with, for operators: always 200."""
+        checks = {"database": _database_ok(context.engine), "broker": _broker_ok(context.settings)}
+        ready = checks["database"] == "ok"
+        return {
+            "status": "ready" if ready else "not ready",
+            "service": context.name,
+            "checks": checks,
+        }
 
     @bp.get("/metrics")
     def metrics_view() -> Response:
