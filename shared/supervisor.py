@@ -3,10 +3,15 @@
 It starts every process, prefixes each output line with the process name, restarts a process that
 dies (with back-off), and on Ctrl-C or SIGTERM stops them all: SIGTERM first, SIGKILL for any
 still running after the grace period.
+
+Each process leads a process group of its own, and signals go to the whole group: what a process
+started (the import worker's preparers, say) ends with it, and what is left of the group of a
+process that died is killed before the process is started again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -92,6 +97,7 @@ class Supervisor:
             code = running.process.poll()
             if code is None:
                 continue
+            _signal_group(running.process.pid, signal.SIGKILL)  # what it left running
             uptime = time.monotonic() - running.started
             restarts = 0 if uptime > 60 else running.restarts + 1
             delay = min(30.0, 0.5 * 2 ** min(restarts, 6))
@@ -102,8 +108,7 @@ class Supervisor:
 
     def _stop_all(self) -> None:
         for running in self._running.values():
-            if running.process.poll() is None:
-                running.process.send_signal(signal.SIGTERM)
+            _signal_group(running.process.pid, signal.SIGTERM)
         deadline = time.monotonic() + self.grace_seconds
         for running in self._running.values():
             remaining = max(0.0, deadline - time.monotonic())
@@ -113,4 +118,12 @@ class Supervisor:
                 self.say("supervisor", f"{running.spec.name} did not stop; killing it")
                 running.process.kill()
                 running.process.wait()
+            # Whatever of its group outlived it (children that ignored SIGTERM or were orphaned).
+            _signal_group(running.process.pid, signal.SIGKILL)
         self.say("supervisor", "all processes stopped")
+
+
+def _signal_group(leader: int, signum: int) -> None:
+    """Signal the process group a child leads (it was started in a session of its own)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(leader, signum)

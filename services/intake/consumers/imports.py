@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import logging
 import multiprocessing
+import os
 import threading
 import time
 from collections import deque
@@ -366,9 +367,28 @@ _preparer_intake: Intake | None = None
 
 def _start_preparer(settings: Settings) -> None:
     global _preparer_intake
+    _exit_with_parent()
     _preparer_intake = make_intake(
         settings, make_engine(settings.database_url("intake"), pool_size=1)
     )
+
+
+#: How often a preparer looks whether the import worker that started it is still there.
+PARENT_CHECK_SECONDS = 1.0
+
+
+def _exit_with_parent() -> None:
+    """End this preparer when the import worker that started it is gone. A killed worker (SIGKILL,
+    the OOM killer) never tells its pool to stop, and its preparers would otherwise wait on the
+    pool's queue for ever, a few hundred MB each."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _prepare_in_preparer(
