@@ -76,7 +76,7 @@ class Settings:
     relay_confirm_timeout: float = 30.0
     outbox_retention_hours: int = 168
     #: Longest wait between reconnection attempts to the broker, in seconds.
-    reconnect_max_delay: float = 30.0
+    reconnect_max_delay: float = 3.0
     # Auth: production verifies tokens against the identity provider's JWKS.
     jwt_issuer: str = "turvaverkko-dev"
     jwt_audience: str = "turvaverkko"

@@ -3,8 +3,9 @@ reference data."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+import pika
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -18,9 +19,12 @@ from services.pilots.app import create_app as create_pilots_app
 from services.pilots.store import rollups
 from services.pilots.store.tables import metadata as pilots_metadata
 from shared.config import Settings
+from shared.messaging import topology
+from shared.messaging.consumer import ConsumerSpec
 from shared.messaging.schema import platform_metadata
 from tests.support.intake_data import seed_reference_data
 from tests.support.notifications import empty_notifications, loopback_allowed
+from tests.support.probe import ensure_effect_table, probe_consumer
 
 #: Every table intake owns: each test starts with them empty.
 INTAKE_TABLES = tuple(sorted({*metadata.tables, *platform_metadata.tables}))
@@ -76,3 +80,40 @@ def notifications_app(settings: Settings, engines: dict[str, Engine]) -> Iterato
 @pytest.fixture
 def notifications_client(notifications_app: Flask) -> FlaskClient:
     return notifications_app.test_client()
+
+
+# --- the messaging tests: a producer, a consumer side and fresh probe consumers ---------------
+
+
+@pytest.fixture
+def intake(engines: dict[str, Engine]) -> Engine:
+    """The producing side: intake's own database and outbox."""
+    return engines["intake"]
+
+
+@pytest.fixture
+def notifications(engines: dict[str, Engine]) -> Engine:
+    """The consuming side: notifications' own database, where the probe's effect lands."""
+    ensure_effect_table(engines["notifications"])
+    return engines["notifications"]
+
+
+@pytest.fixture
+def new_probe(settings: Settings) -> Iterator[Callable[..., ConsumerSpec]]:
+    """Declare a fresh probe consumer's queues; delete them after the test so that later tests'
+    events do not pile up in them (or, for a small queue, get refused by it)."""
+    specs: list[ConsumerSpec] = []
+
+    def make(queue_settings: Settings = settings) -> ConsumerSpec:
+        spec = probe_consumer()
+        topology.declare(queue_settings, [spec.queue])
+        specs.append(spec)
+        return spec
+
+    yield make
+    connection = pika.BlockingConnection(topology.connection_parameters(settings))
+    channel = connection.channel()
+    for spec in specs:
+        channel.queue_delete(spec.queue.name)
+        channel.queue_delete(spec.queue.dead_letter_queue)
+    connection.close()

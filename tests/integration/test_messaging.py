@@ -7,7 +7,7 @@ import dataclasses
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pika
 import pytest
@@ -26,8 +26,6 @@ from tests.conftest import ROOT, worker_environment
 from tests.support.infrastructure import SessionInfrastructure
 from tests.support.probe import (
     effects,
-    ensure_effect_table,
-    probe_consumer,
     probe_event,
     request_ids,
     write_events,
@@ -36,40 +34,6 @@ from tests.support.worker_process import CRASH_EXIT
 from tests.support.workers import running, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("empty_outboxes")]
-
-
-@pytest.fixture
-def intake(engines: dict[str, Engine]) -> Engine:
-    """The producing side: intake's own database and outbox."""
-    return engines["intake"]
-
-
-@pytest.fixture
-def notifications(engines: dict[str, Engine]) -> Engine:
-    """The consuming side: notifications' own database, where the probe's effect lands."""
-    ensure_effect_table(engines["notifications"])
-    return engines["notifications"]
-
-
-@pytest.fixture
-def new_probe(settings: Settings) -> Iterator[Callable[..., ConsumerSpec]]:
-    """Declare a fresh probe consumer's queues; delete them after the test so that later tests'
-    events do not pile up in them (or, for a small queue, get refused by it)."""
-    specs: list[ConsumerSpec] = []
-
-    def make(queue_settings: Settings = settings) -> ConsumerSpec:
-        spec = probe_consumer()
-        topology.declare(queue_settings, [spec.queue])
-        specs.append(spec)
-        return spec
-
-    yield make
-    connection = pika.BlockingConnection(topology.connection_parameters(settings))
-    channel = connection.channel()
-    for spec in specs:
-        channel.queue_delete(spec.queue.name)
-        channel.queue_delete(spec.queue.dead_letter_queue)
-    connection.close()
 
 
 def make_consumer(settings: Settings, engine: Engine, spec: ConsumerSpec, **kw: object) -> Consumer:
