@@ -118,9 +118,14 @@ def write_outbox(session: Session, events: list[Envelope | SerializedEvent]) -> 
     driver_execute(session, _WRITE_OUTBOX, {"rows": (b"[" + b",".join(rows) + b"]").decode()})
 
 
+def driver_connection(session: Session) -> Any:
+    """The psycopg connection under the session, in the session's transaction."""
+    return session.connection().connection.driver_connection
+
+
 def driver_execute(session: Session, sql: str, params: Mapping[str, Any]) -> Any:
     """Run hand-written SQL (``%(name)s`` parameters) through psycopg itself, on the session's
     connection and in its transaction; returns the psycopg cursor. For the few batch statements
     on the hot path of every request: SQLAlchemy's result machinery costs more than such a
     statement's own work when the batch is small."""
-    return session.connection().connection.driver_connection.execute(sql, params)
+    return driver_connection(session).execute(sql, params)

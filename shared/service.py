@@ -25,7 +25,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from webargs.flaskparser import FlaskParser
@@ -36,6 +36,7 @@ from shared.config import Settings
 from shared.db import UnitOfWork, make_engine, make_session_factory
 from shared.messaging import topology
 from shared.messaging.outbox import pending_count
+from shared.messaging.schema import worker_counter
 
 #: Blueprints reachable without a token: health, metrics and the API documentation.
 PUBLIC_BLUEPRINTS = frozenset({"platform", "api-docs", "docs"})
@@ -123,12 +124,22 @@ class _Metrics:
             "broker_reachable", "1 if the broker answered this scrape, 0 if not", labels=["service"]
         )
         broker.add_metric([self.service], float(_broker_ok(self.context.settings) == "ok"))
+        counted = CounterMetricFamily(
+            "worker_events",
+            "What the service's relay and consumers counted: events_published and "
+            "messages_published (every publish, re-sends included), events_confirmed and "
+            "events_refused by the broker; duplicates received by a consumer (already applied)",
+            labels=["service", "worker", "counter"],
+        )
         try:
             gauge.add_metric([self.service], pending_count(self.context.engine))
+            with self.context.engine.connect() as connection:
+                for worker, counter, value in connection.execute(sa.select(worker_counter)):
+                    counted.add_metric([self.service, worker, counter], value)
             own = list(self.gauges(self.context.engine)) if self.gauges else []
         except sa.exc.SQLAlchemyError:
             return [broker]
-        return [broker, gauge, *own]
+        return [broker, gauge, counted, *own]
 
     def exposition(self) -> bytes:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

@@ -35,10 +35,11 @@ from pika.channel import Channel
 from sqlalchemy.dialects.postgresql import insert
 
 from shared.config import Settings
-from shared.db import UnitOfWork, driver_execute
+from shared.db import UnitOfWork, driver_connection, driver_execute
 from shared.messaging import topology
 from shared.messaging.connection import BrokerWorker
 from shared.messaging.envelope import BATCH_CONTENT_TYPE, REQUEST_ID_HEADER, Envelope, parse_batch
+from shared.messaging.schema import count as count_in
 from shared.messaging.schema import processed_event
 from shared.observability import reset_request_id, set_request_id
 
@@ -259,6 +260,8 @@ class Consumer(BrokerWorker):
                     continue
                 new.discard(event.id)  # the same event twice in one batch: one effect
                 fresh.append(event)
+            if duplicates:
+                count_in(driver_connection(uow.session), self.name, {"duplicates": duplicates})
             for event_type, group in itertools.groupby(fresh, key=lambda e: e.type):
                 same_type = list(group)
                 batch_handler = self.spec.batch_handlers.get(event_type)
@@ -299,6 +302,8 @@ class Consumer(BrokerWorker):
             ).first()
             if first_time is None:
                 self._count("duplicate")
+                count_in(driver_connection(uow.session), self.name, {"duplicates": 1})
+                uow.commit()
                 return self._count(Outcome.ACK) if count else Outcome.ACK
             handler(event, uow)
             uow.commit()

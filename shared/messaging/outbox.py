@@ -32,7 +32,7 @@ from sqlalchemy.engine import Connection, Engine
 from shared.config import Settings
 from shared.messaging.connection import Backoff, BrokerWorker
 from shared.messaging.envelope import BATCH_CONTENT_TYPE, CONTENT_TYPE, batch_body
-from shared.messaging.schema import outbox
+from shared.messaging.schema import count, outbox
 
 log = logging.getLogger(__name__)
 
@@ -248,8 +248,22 @@ class OutboxRelay(BrokerWorker):
             self._next_tag += 1
         batch.last_tag = self._next_tag - 1
         batch.published_at = time.monotonic()
+        published = {
+            "events_published": len(batch.rows),
+            "messages_published": len(batch.unconfirmed),
+        }
         batch.rows = []
         self._batches.append(batch)
+        # Counted at once, on its own: a relay that dies before the confirms has still tried.
+        self._db.submit(self._count, published)
+
+    def _count(self, counts: dict[str, int]) -> None:
+        """On the database thread: add to this relay's counters (for /metrics)."""
+        try:
+            with self.engine.begin() as connection:
+                count(connection.connection.driver_connection, self.name, counts)
+        except sa.exc.SQLAlchemyError:
+            log.warning("cannot count published events", exc_info=True, extra={"worker": self.name})
 
     def _on_confirm(self, frame: Any) -> None:
         method = frame.method
@@ -297,6 +311,11 @@ class OutboxRelay(BrokerWorker):
     def _finish(self, batch: Batch) -> None:
         """Mark the acknowledged rows sent; nacked rows stay unsent and are retried."""
         try:
+            count(
+                batch.connection.connection.driver_connection,
+                self.name,
+                {"events_confirmed": len(batch.acked), "events_refused": len(batch.nacked)},
+            )
             if batch.acked:
                 batch.connection.execute(_MARK_SENT, {"ids": batch.acked})
             if batch.nacked:

@@ -3,9 +3,13 @@
 ``outbox`` holds events written in the same transaction as the change they describe until the
 relay has them confirmed by the broker. ``processed_event`` is the consumers' idempotency record:
 one row per (consumer, event id), written in the same transaction as the handler's effect.
+``worker_counter`` keeps what the relays and consumers count (events published, confirmed,
+duplicates received) where ``/metrics`` can read it: workers serve no HTTP themselves.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -40,9 +44,37 @@ processed_event = sa.Table(
 )
 
 
+worker_counter = sa.Table(
+    "worker_counter",
+    platform_metadata,
+    sa.Column("worker", sa.Text, primary_key=True),
+    sa.Column("counter", sa.Text, primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)
+
+
 def create_platform_tables(bind: sa.Connection) -> None:
     """Used by each service's first Alembic revision."""
     platform_metadata.create_all(bind, tables=[outbox, processed_event])
+
+
+_COUNT = (
+    "INSERT INTO worker_counter (worker, counter, value) "
+    "SELECT %(worker)s, c.counter, c.value FROM unnest(%(counters)s::text[], %(values)s::bigint[]) "
+    "AS c(counter, value) ORDER BY c.counter "
+    "ON CONFLICT (worker, counter) DO UPDATE SET value = worker_counter.value + EXCLUDED.value"
+)
+
+
+def count(driver_connection: Any, worker: str, counts: dict[str, int]) -> None:
+    """Add to a worker's counters, in the caller's transaction (counters in name order, so
+    that two transactions never wait on each other's rows in a cycle)."""
+    counts = {name: n for name, n in counts.items() if n}
+    if counts:
+        names = sorted(counts)
+        driver_connection.execute(
+            _COUNT, {"worker": worker, "counters": names, "values": [counts[n] for n in names]}
+        )
 
 
 def drop_platform_tables(bind: sa.Connection) -> None:

@@ -11,11 +11,13 @@ from typing import Any
 
 import jwt
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
+from sqlalchemy.engine import Engine
 
 from services.intake.app import create_app as create_intake
 from services.notifications.app import create_app as create_notifications
@@ -320,3 +322,19 @@ def test_a_broker_outage_leaves_the_service_ready_and_shows_in_the_details_and_m
     assert details.get_json()["checks"] == {"database": "ok", "broker": "unreachable"}
     metrics = client.get("/metrics").get_data(as_text=True)
     assert 'broker_reachable{service="intake"} 0.0' in metrics
+
+
+def test_metrics_show_what_the_relays_and_consumers_counted(
+    settings: Settings, built: Callable[[Flask], Flask], engines: dict[str, Engine]
+) -> None:
+    from shared.messaging.schema import count
+
+    with engines["intake"].begin() as connection:
+        connection.execute(sa.text("DELETE FROM worker_counter WHERE worker = 'probe.worker'"))
+        count(connection.connection.driver_connection, "probe.worker", {"duplicates": 3})
+        count(connection.connection.driver_connection, "probe.worker", {"duplicates": 2})
+    metrics = built(create_intake(settings)).test_client().get("/metrics").get_data(as_text=True)
+    assert (
+        'worker_events_total{counter="duplicates",service="intake",worker="probe.worker"} 5.0'
+        in metrics
+    )

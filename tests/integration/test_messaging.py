@@ -30,7 +30,7 @@ from tests.support.probe import (
     request_ids,
     write_events,
 )
-from tests.support.worker_process import CRASH_EXIT
+from tests.support.worker_process import CRASH_EXIT, application_name
 from tests.support.workers import running, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("empty_outboxes")]
@@ -70,6 +70,27 @@ def drain_event_ids(settings: Settings, queue: str) -> list[str]:
                 ids.append(Envelope.from_json_bytes(body).id)
     finally:
         connection.close()
+
+
+def counters(engine: Engine, worker: str) -> dict[str, int]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT counter, value FROM worker_counter WHERE worker = :w"), {"w": worker}
+        )
+        return {counter: value for counter, value in rows}
+
+
+def sessions_ended(engine: Engine, name: str) -> None:
+    """Wait until no database session of the named application is left."""
+
+    def none_left() -> bool:
+        with engine.connect() as connection:
+            return not connection.execute(
+                sa.text("SELECT 1 FROM pg_stat_activity WHERE application_name = :name"),
+                {"name": name},
+            ).first()
+
+    wait_until(none_left, 30, f"the sessions of {name} to end")
 
 
 def run_process(settings: Settings, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -144,6 +165,7 @@ def test_relay_dying_after_publish_before_marking_sent_resends_and_effect_stays_
     new_probe: Callable[..., ConsumerSpec],
 ) -> None:
     spec = new_probe()
+    relay_before = counters(intake, "intake.relay")
     ids = write_events(intake, (probe_event(i) for i in range(20)))  # one batched message
 
     crashed = run_process(settings, "relay", "intake", "--crash-after-confirm")
@@ -158,6 +180,15 @@ def test_relay_dying_after_publish_before_marking_sent_resends_and_effect_stays_
             wait_until(lambda: consumer.outcomes["duplicate"] == 20, 30, "the duplicates")
 
     assert effects(notifications, spec.name) == dict.fromkeys(ids, 1)
+    # The re-sending shows: every event published twice, confirmed and marked once; the
+    # consumer counted the second copies as duplicates.
+    relay = counters(intake, "intake.relay")
+    assert {name: relay[name] - relay_before.get(name, 0) for name in relay} == {
+        "events_published": 40,
+        "messages_published": 2,
+        "events_confirmed": 20,
+    }
+    assert counters(notifications, f"notifications.{spec.name}") == {"duplicates": 20}
 
 
 def test_consumer_dying_before_ack_gets_the_message_again_without_a_second_effect(
@@ -173,6 +204,10 @@ def test_consumer_dying_before_ack_gets_the_message_again_without_a_second_effec
 
     crashed = run_process(settings, "consumer", spec.name, "--crash-before-ack")
     assert crashed.returncode == CRASH_EXIT, crashed.stdout + crashed.stderr
+    # Another handler thread may have sent its COMMIT just before the process died; the server
+    # may still be applying it. Only once the dead process's sessions are over is what it
+    # committed all there is (reading earlier made the duplicate count race: 3 == 1).
+    sessions_ended(notifications, application_name("consumer", spec.name))
     applied_before_crash = effects(notifications, spec.name)
     assert applied_before_crash, "the dying consumer committed at least one effect"
     assert queue_depth(settings, spec.queue.name) == 10, "nothing was acknowledged"

@@ -42,6 +42,10 @@ class ConsumerDyingBeforeAck(Consumer):
         super()._settle(channel, delivery_tag, outcome)
 
 
+def application_name(kind: str, target: str) -> str:
+    return f"test-{kind}-{target}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("kind", choices=["relay", "consumer"])
@@ -52,12 +56,15 @@ def main() -> int:
     settings = Settings.from_env()
     configure_logging(f"test-{args.kind}", "INFO")
     worker: BrokerWorker
+    # Named, so that a test can wait until this process's database sessions are over: a COMMIT
+    # it sent just before dying may still be processed after it has gone.
+    name = application_name(args.kind, args.target)
     if args.kind == "relay":
-        engine = make_engine(settings.database_url(args.target))
+        engine = make_engine(settings.database_url(args.target), application_name=name)
         cls = RelayDyingBeforeMarkingSent if args.crash_after_confirm else OutboxRelay
         worker = cls(settings, engine, args.target)
     else:
-        engine = make_engine(settings.database_url("notifications"))
+        engine = make_engine(settings.database_url("notifications"), application_name=name)
         sessions = make_session_factory(engine)
         cls = ConsumerDyingBeforeAck if args.crash_before_ack else Consumer
         worker = cls(settings, probe_consumer(args.target), lambda: UnitOfWork(sessions))
