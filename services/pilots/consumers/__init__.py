@@ -6,7 +6,14 @@ participation or an outcome lands on the young person's timeline (and may move t
 """
 
 from services.pilots.store import rollups
-from services.pilots.store.cases import on_outcome, on_participation, on_referral
+from services.pilots.store.cases import (
+    on_outcome,
+    on_outcomes,
+    on_participation,
+    on_participations,
+    on_referral,
+    on_referrals,
+)
 from shared.messaging.consumer import ConsumerSpec
 from shared.messaging.events import EventType
 
@@ -17,6 +24,12 @@ CASE_EVENTS = ConsumerSpec(
         EventType.REFERRAL_RECEIVED.value: on_referral,
         EventType.PARTICIPATION_RECORDED.value: on_participation,
         EventType.OUTCOME_RECORDED.value: on_outcome,
+    },
+    # A batched message in a few set-based statements, its locks taken in one global order.
+    batch_handlers={
+        EventType.REFERRAL_RECEIVED.value: on_referrals,
+        EventType.PARTICIPATION_RECORDED.value: on_participations,
+        EventType.OUTCOME_RECORDED.value: on_outcomes,
     },
 )
 

@@ -12,14 +12,15 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from psycopg.rows import dict_row
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import Conflict
 
 from services.pilots.domain.calendar import start_of
 from services.pilots.domain.cases import allowed_from, can_transition
-from services.pilots.store.tables import case_transition, pilot, pilot_case, timeline_entry
+from services.pilots.store.tables import case_transition, pilot_case, timeline_entry
 from shared.auth import Principal
 from shared.db import UnitOfWork
 from shared.messaging.envelope import Envelope
@@ -29,172 +30,254 @@ SOURCE = "/turvaverkko/pilots"
 SYSTEM = Principal("turvaverkko", "system", None, frozenset())
 
 
-def _client(data: dict[str, Any]) -> dict[str, str]:
-    return {"pilot_id": data["pilot_id"], "key_id": data["key_id"], "pseudonym": data["pseudonym"]}
+Client = tuple[str, str, str]  # (pilot id, key id, pseudonym): a young person in a pilot
 
 
-def _add_to_timeline(
-    session: Session, event: Envelope, kind: str, occurred_at: datetime, summary: dict[str, Any]
-) -> bool:
-    """The event on its young person's timeline; False if it was there already."""
-    added = session.execute(
-        insert(timeline_entry)
-        .values(
-            **_client(event.data),
-            event_id=event.id,
-            kind=kind,
-            occurred_at=occurred_at,
-            summary=summary,
-        )
-        .on_conflict_do_nothing(index_elements=[timeline_entry.c.event_id])
-        .returning(timeline_entry.c.id)
-    ).first()
-    return added is not None
+def _client(data: dict[str, Any]) -> Client:
+    return (data["pilot_id"], data["key_id"], data["pseudonym"])
 
 
-def _case_of(session: Session, client: dict[str, str], lock: bool = False) -> dict | None:
-    stmt = sa.select(pilot_case).where(
-        pilot_case.c.pilot_id == client["pilot_id"],
-        pilot_case.c.key_id == client["key_id"],
-        pilot_case.c.pseudonym == client["pseudonym"],
+def _columns(clients: list[Client]) -> dict[str, list[str]]:
+    pilots, key_ids, pseudonyms = (
+        (list(c) for c in zip(*clients, strict=True)) if clients else ([], [], [])
     )
-    row = session.execute(stmt.with_for_update() if lock else stmt).mappings().first()
-    return dict(row) if row else None
+    return {"pilots": pilots, "key_ids": key_ids, "pseudonyms": pseudonyms}
 
 
-def _latest_activity(session: Session, client: dict[str, str]) -> datetime | None:
-    return session.execute(
-        sa.select(sa.func.max(timeline_entry.c.occurred_at)).where(
-            timeline_entry.c.pilot_id == client["pilot_id"],
-            timeline_entry.c.key_id == client["key_id"],
-            timeline_entry.c.pseudonym == client["pseudonym"],
-        )
-    ).scalar()
+# The statements of the consumed events, each for a whole batch. Every lock a batch takes is taken
+# in one global order — timeline entries by event id, cases by (pilot, key id, pseudonym) — and
+# every timeline entry before any case, so two batches over the same young people (the four
+# handler threads of one consumer, or several consumers) wait for each other but never in a
+# cycle: no deadlock, however the batches overlap.
+_ADD_TO_TIMELINES = (
+    "INSERT INTO timeline_entry (pilot_id, key_id, pseudonym, event_id, kind, occurred_at, "
+    "summary) SELECT pilot_id, key_id, pseudonym, event_id, kind, occurred_at, summary "
+    "FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(pilot_id text, key_id text, pseudonym text, "
+    "event_id text, kind text, occurred_at timestamptz, summary jsonb) ORDER BY event_id "
+    "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+)
+_CLIENTS = (
+    "unnest(%(pilots)s::text[], %(key_ids)s::text[], %(pseudonyms)s::text[]) "
+    "AS u(pilot_id, key_id, pseudonym)"
+)
+_LOCK_CASES = (
+    f"SELECT c.* FROM pilot_case c JOIN {_CLIENTS} ON c.pilot_id = u.pilot_id "
+    "AND c.key_id = u.key_id AND c.pseudonym = u.pseudonym "
+    "ORDER BY c.pilot_id, c.key_id, c.pseudonym FOR UPDATE OF c"
+)
+_LATEST_ACTIVITY = (
+    "SELECT u.pilot_id, u.key_id, u.pseudonym, l.latest FROM "
+    f"{_CLIENTS} CROSS JOIN LATERAL (SELECT max(t.occurred_at) AS latest FROM timeline_entry t "
+    "WHERE t.pilot_id = u.pilot_id AND t.key_id = u.key_id AND t.pseudonym = u.pseudonym) l "
+    "WHERE l.latest IS NOT NULL"
+)
+_TOUCH = (
+    "UPDATE pilot_case c SET last_activity_at = u.latest FROM unnest(%(pilots)s::text[], "
+    "%(key_ids)s::text[], %(pseudonyms)s::text[], %(latest)s::timestamptz[]) "
+    "AS u(pilot_id, key_id, pseudonym, latest) WHERE c.pilot_id = u.pilot_id "
+    "AND c.key_id = u.key_id AND c.pseudonym = u.pseudonym AND c.last_activity_at < u.latest"
+)
+#: A young person's case in the pilot, opened, or (if it exists, or was opened meanwhile by
+#: another transaction) its last activity following the timeline: one statement that locks each
+#: case, existing or new, in the global order. ``xmax = 0`` tells an inserted row.
+_OPEN_OR_TOUCH_CASES = (
+    "INSERT INTO pilot_case (id, pilot_id, key_id, pseudonym, state, age_band, gender, "
+    "home_region, referred_on, last_activity_at) SELECT id, pilot_id, key_id, pseudonym, "
+    "'referred', age_band, gender, home_region, referred_on, last_activity_at "
+    "FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(id text, pilot_id text, key_id text, "
+    "pseudonym text, age_band text, gender text, home_region text, referred_on date, "
+    "last_activity_at timestamptz) ORDER BY pilot_id, key_id, pseudonym "
+    "ON CONFLICT ON CONSTRAINT case_client_in_pilot DO UPDATE SET last_activity_at = "
+    "greatest(pilot_case.last_activity_at, EXCLUDED.last_activity_at) "
+    "RETURNING id, xmax = 0 AS opened"
+)
+_FIRST_TRANSITIONS = (
+    "INSERT INTO case_transition (case_id, from_state, to_state, reason, by_subject, by_role) "
+    "SELECT unnest(%(ids)s::text[]), NULL, 'referred', 'referral received', %(by)s, %(role)s"
+)
+_KNOWN_PILOTS = "SELECT id FROM pilot WHERE id = ANY(%(ids)s::text[])"
+
+
+def _driver(session: Session) -> Any:
+    return session.connection().connection.driver_connection
+
+
+def _add_to_timelines(session: Session, entries: list[dict[str, Any]]) -> set[str]:
+    """The events on their young people's timelines; returns the ids that were not there yet."""
+    if not entries:
+        return set()
+    rows = _driver(session).execute(_ADD_TO_TIMELINES, {"rows": orjson.dumps(entries).decode()})
+    return {event_id for (event_id,) in rows}
+
+
+def _entry(event: Envelope, kind: str, occurred_at: datetime, summary: dict[str, Any]) -> dict:
+    pilot_id, key_id, pseudonym = _client(event.data)
+    return {
+        "pilot_id": pilot_id,
+        "key_id": key_id,
+        "pseudonym": pseudonym,
+        "event_id": event.id,
+        "kind": kind,
+        "occurred_at": occurred_at.isoformat(),
+        "summary": summary,
+    }
+
+
+def _lock_cases(session: Session, clients: set[Client]) -> dict[Client, dict[str, Any]]:
+    """The cases of these young people, locked, in the one global order."""
+    if not clients:
+        return {}
+    cursor = _driver(session).cursor(row_factory=dict_row)
+    rows = cursor.execute(_LOCK_CASES, _columns(sorted(clients))).fetchall()
+    return {(r["pilot_id"], r["key_id"], r["pseudonym"]): r for r in rows}
+
+
+def _latest_activity(session: Session, clients: set[Client]) -> dict[Client, datetime]:
+    if not clients:
+        return {}
+    rows = _driver(session).execute(_LATEST_ACTIVITY, _columns(sorted(clients)))
+    return {(p, k, s): latest for p, k, s, latest in rows}
+
+
+def _touch(session: Session, latest: dict[Client, datetime]) -> None:
+    """Each case's last activity follows the latest event on its timeline (never goes back)."""
+    if not latest:
+        return
+    clients = sorted(latest)
+    _driver(session).execute(_TOUCH, _columns(clients) | {"latest": [latest[c] for c in clients]})
 
 
 # --- consumed events --------------------------------------------------------------------------
 
 
-def on_referral(event: Envelope, uow: UnitOfWork) -> None:
-    """A referral opens a ``referred`` case (or, if the young person has one in this pilot,
-    is added to its timeline)."""
-    d = event.data
+def on_referrals(events: list[Envelope], uow: UnitOfWork) -> None:
+    """Referrals open ``referred`` cases — a young person's first referral in a pilot the
+    service knows; a later one is added to the case's timeline. Events of a pilot this service
+    does not know stay on the timeline only."""
     session = uow.session
-    referred_on = date.fromisoformat(d["referred_on"])
-    _add_to_timeline(
+    _add_to_timelines(
         session,
-        event,
-        "referral",
-        start_of(referred_on),
-        {
-            "referring_organisation_type": d.get("referring_organisation_type"),
-            "reason": d.get("reason"),
-        },
+        [
+            _entry(
+                event,
+                "referral",
+                start_of(date.fromisoformat(event.data["referred_on"])),
+                {
+                    "referring_organisation_type": event.data.get("referring_organisation_type"),
+                    "reason": event.data.get("reason"),
+                },
+            )
+            for event in events
+        ],
     )
-    client = _client(d)
-    if not _pilot_exists(session, d["pilot_id"]):
-        return  # a pilot this service does not know: the timeline keeps the event
-    latest = _latest_activity(session, client) or start_of(referred_on)
-    created = session.execute(
-        insert(pilot_case)
-        .values(
-            id=str(uuid.uuid4()),
-            **client,
-            state="referred",
-            age_band=d.get("age_band"),
-            gender=d.get("gender"),
-            home_region=d.get("home_region"),
-            referred_on=referred_on,
-            last_activity_at=latest,
+    pilots = {event.data["pilot_id"] for event in events}
+    known = {row[0] for row in _driver(session).execute(_KNOWN_PILOTS, {"ids": sorted(pilots)})}
+    first: dict[Client, Envelope] = {}
+    for event in events:
+        if event.data["pilot_id"] in known:
+            first.setdefault(_client(event.data), event)  # the first referral opens the case
+    if not first:
+        return
+    latest = _latest_activity(session, set(first))
+    cases = [
+        {
+            "id": str(uuid.uuid4()),
+            "pilot_id": client[0],
+            "key_id": client[1],
+            "pseudonym": client[2],
+            "age_band": event.data.get("age_band"),
+            "gender": event.data.get("gender"),
+            "home_region": event.data.get("home_region"),
+            "referred_on": event.data["referred_on"],
+            "last_activity_at": latest.get(
+                client, start_of(date.fromisoformat(event.data["referred_on"]))
+            ).isoformat(),
+        }
+        for client, event in sorted(first.items())
+    ]
+    rows = _driver(session).execute(_OPEN_OR_TOUCH_CASES, {"rows": orjson.dumps(cases).decode()})
+    opened = [case_id for case_id, was_opened in rows if was_opened]
+    if opened:
+        _driver(session).execute(
+            _FIRST_TRANSITIONS, {"ids": opened, "by": SYSTEM.subject, "role": SYSTEM.role}
         )
-        .on_conflict_do_nothing(constraint="case_client_in_pilot")
-        .returning(pilot_case.c.id)
-    ).first()
-    if created is not None:
-        session.execute(
-            sa.insert(case_transition).values(
-                case_id=created.id,
-                from_state=None,
-                to_state="referred",
-                reason="referral received",
-                by_subject=SYSTEM.subject,
-                by_role=SYSTEM.role,
+
+
+def on_participations(events: list[Envelope], uow: UnitOfWork) -> None:
+    """On the timelines; each case's last activity (its latest event or move) follows; the first
+    attended participation at or after enrolment moves an ``enrolled`` case to ``active``."""
+    session = uow.session
+    entries = []
+    for event in events:
+        d = event.data
+        entries.append(
+            _entry(
+                event,
+                "participation",
+                datetime.fromisoformat(d["occurred_at"]),
+                {
+                    "activity_id": d.get("activity_id"),
+                    "activity_type": d.get("activity_type"),
+                    "attendance": d.get("attendance"),
+                    "kind": d.get("kind"),
+                    "duration_minutes": d.get("duration_minutes"),
+                },
             )
         )
-    else:
-        _touch(session, client)
+    added = _add_to_timelines(session, entries)
+    new = [event for event in events if event.id in added]
+    clients = {_client(event.data) for event in new}
+    cases = _lock_cases(session, clients)
+    if not cases:
+        return
+    _touch(session, _latest_activity(session, set(cases)))
+    for client, found in sorted(cases.items()):
+        if found["state"] != "enrolled" or found["enrolled_at"] is None:
+            continue
+        if any(
+            _client(event.data) == client
+            and event.data.get("attendance") == "attended"
+            and datetime.fromisoformat(event.data["occurred_at"]) >= found["enrolled_at"]
+            for event in new
+        ):
+            _move(uow, found, "active", "first attended participation", None, SYSTEM)
 
 
-def _pilot_exists(session: Session, pilot_id: str) -> bool:
-    return session.execute(sa.select(pilot.c.id).where(pilot.c.id == pilot_id)).first() is not None
+def on_outcomes(events: list[Envelope], uow: UnitOfWork) -> None:
+    """On the timelines; each case's last activity follows."""
+    session = uow.session
+    added = _add_to_timelines(
+        session,
+        [
+            _entry(
+                event,
+                "outcome",
+                start_of(date.fromisoformat(event.data["measured_on"])),
+                {
+                    "instrument": event.data.get("instrument"),
+                    "time_point": event.data.get("time_point"),
+                    "value": event.data.get("value"),
+                },
+            )
+            for event in events
+        ],
+    )
+    clients = {_client(event.data) for event in events if event.id in added}
+    cases = _lock_cases(session, clients)
+    if cases:
+        _touch(session, _latest_activity(session, set(cases)))
+
+
+def on_referral(event: Envelope, uow: UnitOfWork) -> None:
+    on_referrals([event], uow)
 
 
 def on_participation(event: Envelope, uow: UnitOfWork) -> None:
-    """On the timeline; the case's last activity (its latest event or move) follows; the first attended participation at or
-    after enrolment moves an ``enrolled`` case to ``active``."""
-    d = event.data
-    session = uow.session
-    occurred = datetime.fromisoformat(d["occurred_at"])
-    added = _add_to_timeline(
-        session,
-        event,
-        "participation",
-        occurred,
-        {
-            "activity_id": d.get("activity_id"),
-            "activity_type": d.get("activity_type"),
-            "attendance": d.get("attendance"),
-            "kind": d.get("kind"),
-            "duration_minutes": d.get("duration_minutes"),
-        },
-    )
-    if not added:
-        return
-    client = _client(d)
-    found = _case_of(session, client, lock=True)
-    if found is None:
-        return
-    _touch(session, client)
-    if (
-        d.get("attendance") == "attended"
-        and found["state"] == "enrolled"
-        and found["enrolled_at"] is not None
-        and occurred >= found["enrolled_at"]
-    ):
-        _move(uow, found, "active", "first attended participation", None, SYSTEM)
+    on_participations([event], uow)
 
 
 def on_outcome(event: Envelope, uow: UnitOfWork) -> None:
-    d = event.data
-    added = _add_to_timeline(
-        uow.session,
-        event,
-        "outcome",
-        start_of(date.fromisoformat(d["measured_on"])),
-        {
-            "instrument": d.get("instrument"),
-            "time_point": d.get("time_point"),
-            "value": d.get("value"),
-        },
-    )
-    if added:
-        _touch(uow.session, _client(d))
-
-
-def _touch(session: Session, client: dict[str, str]) -> None:
-    latest = _latest_activity(session, client)
-    if latest is None:
-        return
-    session.execute(
-        sa.update(pilot_case)
-        .where(
-            pilot_case.c.pilot_id == client["pilot_id"],
-            pilot_case.c.key_id == client["key_id"],
-            pilot_case.c.pseudonym == client["pseudonym"],
-            pilot_case.c.last_activity_at < latest,
-        )
-        .values(last_activity_at=latest)
-    )
+    on_outcomes([event], uow)
 
 
 # --- transitions ------------------------------------------------------------------------------

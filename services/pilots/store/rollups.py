@@ -42,6 +42,9 @@ _ADD = (
     "activity_type, kind, person_id, events FROM jsonb_to_recordset(%(rows)s::jsonb) AS "
     "r(measure text, month date, pilot_id text, region text, gender text, age_band text, "
     "activity_type text, kind text, person_id int, events int) "
+    # In key order: two batches upserting the same cells lock them in one order, never in a
+    # cycle (in message order, two consumer threads once deadlocked here).
+    "ORDER BY measure, month, pilot_id, region, gender, age_band, activity_type, kind, person_id "
     "ON CONFLICT (measure, month, pilot_id, region, gender, age_band, activity_type, kind, "
     "person_id) DO UPDATE SET events = agg_member.events + EXCLUDED.events"
 )
