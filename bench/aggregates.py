@@ -188,73 +188,11 @@ def consumer_rate(settings: Settings, events: int) -> float:
 
 
 def lag(rate: int = 1000, seconds: float = 15) -> list[float]:
-    import asyncio
-    import json
-    import threading
-
-    import pika
-    from loadgen import open_loop, post
-    from stack import intake_stack, token
+    from stack import consumer_lag
 
     from services.pilots.consumers import AGGREGATES
-    from tests.support.intake_data import participation
 
-    with intake_stack() as stack:
-        settings = stack.settings
-        migrations.upgrade("pilots", settings)
-        pilots = make_engine(settings.database_url("pilots"))
-        try:
-            topology.declare(settings, [AGGREGATES.queue])
-            sessions = make_session_factory(pilots)
-            consumer = Consumer(settings, AGGREGATES, lambda: UnitOfWork(sessions))
-            worker = threading.Thread(target=consumer.run, daemon=True)
-            worker.start()
-            consumer.ready.wait(30)
-            host, port = "127.0.0.1", int(stack.base_url.rsplit(":", 1)[1])
-            headers = {
-                "Content-Type": "application/json",
-                "Authorization": f"Bearer {token(settings)}",
-            }
-
-            def request(n: int) -> bytes:
-                items = [participation(10 * n + i, source_id=f"LAG-{n}-{i}") for i in range(10)]
-                return post("/v1/participations", host, json.dumps(items).encode(), headers)
-
-            _, statuses = asyncio.run(open_loop(host, port, request, rate / 10, seconds))
-            assert set(statuses) == {200}, set(statuses)
-            with stack.engine.connect() as connection:
-                accepted = dict(
-                    connection.execute(sa.text("SELECT id, received_at FROM intake_event")).all()
-                )
-            deadline = time.monotonic() + 120
-            while True:
-                with pilots.connect() as connection:
-                    rolled = dict(
-                        connection.execute(
-                            sa.text(
-                                "SELECT event_id, processed_at FROM processed_event "
-                                "WHERE consumer = :c"
-                            ),
-                            {"c": consumer.name},
-                        ).all()
-                    )
-                if len(rolled) >= len(accepted) or time.monotonic() > deadline:
-                    break
-                time.sleep(0.2)
-            consumer.stop()
-            worker.join(60)
-            connection = pika.BlockingConnection(topology.connection_parameters(settings))
-            channel = connection.channel()
-            channel.queue_delete(AGGREGATES.queue.name)
-            channel.queue_delete(AGGREGATES.queue.dead_letter_queue)
-            connection.close()
-        finally:
-            pilots.dispose()
-            migrations.drop_database("pilots", settings)
-    missing = set(accepted) - set(rolled)
-    if missing:
-        raise SystemExit(f"{len(missing)} accepted events never reached the roll-up")
-    return [(rolled[e] - accepted[e]).total_seconds() for e in accepted]
+    return consumer_lag(AGGREGATES, rate, seconds)
 
 
 def main() -> None:

@@ -14,9 +14,10 @@ import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pika
 import sqlalchemy as sa
@@ -184,3 +185,96 @@ def token(settings: Settings) -> str:
     return mint_dev_token(
         settings, "integration", pilots=["pilot-a", "pilot-b"], subject="bench", ttl_seconds=3600
     )
+
+
+def consumer_lag(
+    spec: Any,
+    rate: int = 1000,
+    seconds: float = 15,
+    prepare: Callable[[Settings, sa.engine.Engine, Callable[[bytes], int]], None] | None = None,
+) -> list[float]:
+    """With the intake stack (gunicorn, relay) and one pilots consumer running, post participations
+    to intake at ``rate`` events/s (lists of 10) for ``seconds``; for each event the time from its
+    acceptance (``intake_event.received_at``) to its effect (``processed_event.processed_at`` of
+    the consumer) — both stamped by the same PostgreSQL server at the start of the transaction
+    that stored them. ``prepare`` runs first (given the settings, the pilots engine and a way to
+    post to intake), e.g. to refer the young people so that their cases exist."""
+    import asyncio
+    import json
+    import threading
+
+    from loadgen import open_loop
+    from loadgen import post as raw_post
+
+    from shared.messaging.consumer import Consumer
+    from tests.support.intake_data import participation
+
+    with intake_stack() as stack:
+        settings = stack.settings
+        migrations.upgrade("pilots", settings)
+        pilots = make_engine(settings.database_url("pilots"))
+        host, port = "127.0.0.1", int(stack.base_url.rsplit(":", 1)[1])
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token(settings)}"}
+        try:
+            topology.declare(settings, [spec.queue])
+            sessions = make_session_factory(pilots)
+            consumer = Consumer(settings, spec, lambda: UnitOfWork(sessions))
+            worker = threading.Thread(target=consumer.run, daemon=True)
+            worker.start()
+            consumer.ready.wait(30)
+
+            def send(path: str, body: bytes) -> int:
+                request = urllib.request.Request(  # noqa: S310
+                    stack.base_url + path, data=body, headers=headers, method="POST"
+                )
+                with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+                    return int(answer.status)
+
+            if prepare is not None:
+                prepare(settings, pilots, lambda body: send("/v1/referrals", body))
+            with stack.engine.connect() as connection:
+                before = {
+                    row[0] for row in connection.execute(sa.text("SELECT id FROM intake_event"))
+                }
+
+            def request(n: int) -> bytes:
+                items = [participation(10 * n + i, source_id=f"LAG-{n}-{i}") for i in range(10)]
+                return raw_post("/v1/participations", host, json.dumps(items).encode(), headers)
+
+            _, statuses = asyncio.run(open_loop(host, port, request, rate / 10, seconds))
+            assert set(statuses) == {200}, set(statuses)
+            with stack.engine.connect() as connection:
+                accepted = {
+                    event_id: at
+                    for event_id, at in connection.execute(
+                        sa.text("SELECT id, received_at FROM intake_event")
+                    )
+                    if event_id not in before
+                }
+            deadline = time.monotonic() + 120
+            while True:
+                with pilots.connect() as connection:
+                    done = dict(
+                        connection.execute(
+                            sa.text(
+                                "SELECT event_id, processed_at FROM processed_event "
+                                "WHERE consumer = :c"
+                            ),
+                            {"c": consumer.name},
+                        ).all()
+                    )
+                if set(accepted) <= set(done) or time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+            consumer.stop()
+            worker.join(60)
+            with _channel(settings) as channel:
+                channel.queue_delete(spec.queue.name)
+                channel.queue_delete(spec.queue.dead_letter_queue)
+        finally:
+            pilots.dispose()
+            migrations.drop_database("pilots", settings)
+    missing = set(accepted) - set(done)
+    if missing:
+        raise SystemExit(f"{len(missing)} accepted events never reached the consumer's effect")
+    return [(done[e] - accepted[e]).total_seconds() for e in accepted]
