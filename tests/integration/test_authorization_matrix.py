@@ -210,6 +210,7 @@ class World:
     apps: dict[str, Flask]
     cases: Consumer
     ids: dict[str, str] = field(default_factory=dict)
+    stored: dict[str, dict[str, Any]] = field(default_factory=dict)  # intake items, by path
     serial: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     def client(self, service: str) -> FlaskClient:
@@ -331,9 +332,15 @@ def _activity_body(activity_id: str | None = None) -> dict[str, Any]:
 
 def _seed_intake(w: World) -> None:
     seed_reference_data(w.apps["intake"].extensions["turvaverkko"].unit_of_work)
-    r = w.send("intake", "POST", Call("/v1/referrals", referral(900)), w.auth("worker_own"))
-    assert r.status_code == 201, r.get_json()
-    w.ids["event_id"] = r.get_json()["event_id"]
+    for path, make in (
+        ("/v1/referrals", referral),
+        ("/v1/participations", participation),
+        ("/v1/outcomes", outcome),
+    ):
+        w.stored[path] = make(900)
+        r = w.send("intake", "POST", Call(path, w.stored[path]), w.auth("worker_own"))
+        assert r.status_code == 201, r.get_json()
+        w.ids.setdefault("event_id", r.get_json()["event_id"])
     r = w.send("intake", "POST", _import_call(w), w.auth("integration_own"))
     assert r.status_code == 202, r.get_json()
     w.ids["job_id"] = r.get_json()["id"]
@@ -418,7 +425,13 @@ Builder = Callable[[World, Op, str], Call]
 
 
 def _item(make: Callable[..., dict[str, Any]], prefix: str) -> Builder:
+    """A new item of the own pilot; to a caller who does not submit for it, the item the own
+    pilot already has — which must be refused like any other, not told a duplicate."""
+
     def build(w: World, op: Op, who: str) -> Call:
+        caller = CALLERS[who]
+        if caller.role != "admin" and OWN_PILOT not in caller.pilots:
+            return Call(w.path(op), w.stored[op[2]])
         n = next(w.serial)
         return Call(w.path(op), make(1000 + n, source_id=f"{prefix}-matrix-{n}"))
 
