@@ -153,3 +153,11 @@ def test_production_refuses_an_smtp_password_in_the_clear() -> None:
     with pytest.raises(ConfigError, match="SMTP_SECURITY"):
         Settings.from_env(production)
     assert Settings.from_env(production | {"TURVAVERKKO_SMTP_SECURITY": "starttls"}).smtp_username
+
+
+def test_the_jwt_leeway_is_a_few_seconds_by_default_and_never_negative_or_beyond_a_minute() -> None:
+    assert Settings.from_env({}).jwt_leeway_seconds == 5
+    assert Settings.from_env({"TURVAVERKKO_JWT_LEEWAY_SECONDS": "0"}).jwt_leeway_seconds == 0
+    for bad in ("-1", "61"):
+        with pytest.raises(ConfigError, match="JWT_LEEWAY_SECONDS"):
+            Settings.from_env({"TURVAVERKKO_JWT_LEEWAY_SECONDS": bad})
