@@ -86,7 +86,7 @@ class TokenVerifier:
                 algorithms=self._algorithms,
                 audience=self._settings.jwt_audience,
                 issuer=self._settings.jwt_issuer,
-                leeway=30,
+                leeway=self._settings.jwt_leeway_seconds,
                 options={"require": ["exp", "iss", "aud", "sub"]},
             )
         except jwt.ExpiredSignatureError:

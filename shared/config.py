@@ -82,6 +82,11 @@ class Settings:
     jwt_audience: str = "turvaverkko"
     jwks_url: str = ""
     jwt_algorithms: tuple[str, ...] = ("RS256", "ES256", "PS256")
+    #: Seconds a token is still accepted after its ``exp`` (and before its ``nbf``/``iat``): the
+    #: clock skew allowed between the identity provider and this host. NTP-synchronised hosts
+    #: differ by well under a second; 5 s covers that with room, while an expired (perhaps
+    #: leaked) token stays usable for no more than those seconds. 0–60.
+    jwt_leeway_seconds: int = 5
     dev_jwt_secret: str = field(
         default="turvaverkko-development-signing-key-not-for-production", repr=False
     )
@@ -196,6 +201,8 @@ class Settings:
                 raise ConfigError(f"{PREFIX}{name.upper()} must be at least 1")
         if any(alg.upper().startswith("HS") or alg == "none" for alg in self.jwt_algorithms):
             raise ConfigError(f"{PREFIX}JWT_ALGORITHMS may list only asymmetric algorithms")
+        if not 0 <= self.jwt_leeway_seconds <= 60:
+            raise ConfigError(f"{PREFIX}JWT_LEEWAY_SECONDS must be 0–60 (clock skew, not a grace)")
         if self.smtp_security not in {"none", "starttls", "tls"}:
             raise ConfigError(f"{PREFIX}SMTP_SECURITY must be none, starttls or tls")
         if self.env == "production" and self.smtp_username and self.smtp_security == "none":

@@ -164,6 +164,39 @@ def test_invalid_token_is_401(client: FlaskClient, settings: Settings, how: str)
     assert token not in json.dumps(body)
 
 
+def test_an_expired_token_is_accepted_only_within_the_configured_leeway(
+    settings: Settings, built: Callable[[Flask], Flask]
+) -> None:
+    """Clock skew between the identity provider and a service is allowed for, that far and no
+    further: a token expired 5 s ago passes with a 20 s leeway; one expired 40 s ago is 401."""
+    app = built(
+        create_service_app(
+            "intake",
+            title="test",
+            description="test",
+            blueprints=[_example_blueprint()],
+            settings=dataclasses.replace(settings, jwt_leeway_seconds=20),
+        )
+    )
+    client = app.test_client()
+    now = int(time.time())
+
+    def expired(seconds_ago: int) -> dict[str, str]:
+        claims = {
+            "iss": settings.jwt_issuer,
+            "aud": settings.jwt_audience,
+            "sub": f"u-{seconds_ago}",
+            "exp": now - seconds_ago,
+            "role": "admin",
+        }
+        token = jwt.encode(claims, settings.dev_jwt_secret, algorithm="HS256")
+        return {"Authorization": f"Bearer {token}"}
+
+    assert client.get("/v1/items/admin", headers=expired(5)).status_code == 200
+    r = client.get("/v1/items/admin", headers=expired(40))
+    assert "expired" in assert_problem(r, 401)["detail"]
+
+
 def test_wrong_role_is_403(client: FlaskClient, settings: Settings) -> None:
     assert_problem(client.get("/v1/items/admin", headers=bearer(settings, "coordinator")), 403)
     assert client.get("/v1/items/admin", headers=bearer(settings, "admin")).status_code == 200

@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
+from shared import migrations
 from shared.auth import mint_dev_token
 from shared.config import Settings
 from shared.http import PROBLEM_JSON
@@ -172,6 +175,93 @@ def test_idempotency_key_replays_the_first_answer_and_refuses_another_body(
     assert other.status_code == 422 and other.mimetype == PROBLEM_JSON
     assert len(outbox_events(engines["intake"])) == 1
     assert first.get_json()["results"][1]["errors"][0]["pointer"] == "#/value"
+
+
+def test_an_idempotency_key_replays_only_to_the_same_caller_with_the_same_pilots(
+    intake_client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+) -> None:
+    def caller(role: str, pilots: tuple[str, ...], org: str = "org-a") -> dict[str, str]:
+        token = mint_dev_token(
+            settings, role, subject="shared-sub", pilots=pilots, organisation=org
+        )
+        return {"Authorization": f"Bearer {token}", "Idempotency-Key": "referral-2026-042"}
+
+    first = intake_client.post(
+        "/v1/referrals", json=referral(42), headers=caller("pilot_worker", ("pilot-a",))
+    )
+    assert first.status_code == 201, first.get_json()
+    event_id = first.get_json()["event_id"]
+
+    # The same subject with other pilots is another caller: its own request, checked on its own.
+    other_pilots = intake_client.post(
+        "/v1/referrals", json=referral(42), headers=caller("pilot_worker", ("pilot-b",))
+    )
+    assert other_pilots.status_code == 422 and "Idempotent-Replayed" not in other_pilots.headers
+    assert event_id not in other_pilots.get_data(as_text=True)
+    assert [e["pointer"] for e in other_pilots.get_json()["errors"]] == ["#/pilot_id"]
+    # Another role or organisation with the same subject and pilots: not a replay either (the
+    # item is found a duplicate of what its pilot already has).
+    for other in (
+        caller("pilot_lead", ("pilot-a",)),
+        caller("pilot_worker", ("pilot-a",), "org-b"),
+    ):
+        r = intake_client.post("/v1/referrals", json=referral(42), headers=other)
+        assert r.status_code == 200 and "Idempotent-Replayed" not in r.headers
+        assert r.get_json()["status"] == "duplicate"
+
+    again = intake_client.post(
+        "/v1/referrals", json=referral(42), headers=caller("pilot_worker", ("pilot-a",))
+    )
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == first.get_json()
+    assert len(outbox_events(engines["intake"])) == 1
+    with engines["intake"].connect() as connection:
+        kept = connection.execute(sa.text("SELECT * FROM idempotent_request")).mappings().all()
+    assert len(kept) == 4  # one answer per caller, each under its own key
+    assert all("shared-sub" not in str(row) and "pilot-a" not in str(row["caller"]) for row in kept)
+
+
+def test_the_migration_drops_idempotency_answers_stored_under_the_subject_alone(
+    settings: Settings,
+) -> None:
+    """Rows from before 0006 name only a subject: which pilots their caller had is unknown, so
+    replaying them to anyone could be the leak itself. They go; a retried request is then taken
+    as new, and its items are duplicates of what was stored (no second event)."""
+    scratch = dataclasses.replace(settings, database_prefix=f"{settings.database_prefix}mig_")
+    migrations.upgrade("intake", scratch, "0003")
+    engine = sa.create_engine(scratch.database_url("intake"), poolclass=sa.pool.NullPool)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO idempotent_request (principal, key, fingerprint, status, body) "
+                    "VALUES ('shared-sub', 'k-1', 'f', 201, '{}')"
+                )
+            )
+        migrations.upgrade("intake", scratch)
+        with engine.connect() as connection:
+            assert (
+                connection.execute(sa.text("SELECT count(*) FROM idempotent_request")).scalar() == 0
+            )
+            with pytest.raises(sa.exc.IntegrityError):  # a caller key is a SHA-256, nothing else
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO idempotent_request (caller, key, fingerprint, status, body) "
+                        "VALUES ('shared-sub', 'k-1', 'f', 201, '{}')"
+                    )
+                )
+        command.downgrade(migrations.alembic_config("intake", scratch), "0003")
+        with engine.connect() as connection:
+            columns = connection.execute(
+                sa.text(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_name = 'idempotent_request' ORDER BY ordinal_position"
+                )
+            ).scalars()
+            assert "principal" in list(columns)
+    finally:
+        engine.dispose()
+        migrations.drop_database("intake", scratch)
 
 
 def test_same_young_person_has_the_same_pseudonym_in_every_pilot(

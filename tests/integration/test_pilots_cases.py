@@ -103,6 +103,10 @@ def pilots(pilots_client: FlaskClient, settings: Settings) -> None:
     admin = bearer(settings, "admin")
     org = {"id": "org-1", "name": "Org", "type": "ngo"}
     assert pilots_client.post("/v1/organisations", json=org, headers=admin).status_code == 201
+    members = {
+        NORTH: [("worker-1", "worker"), ("worker-2", "worker"), ("lead-north", "lead")],
+        SOUTH: [("worker-south", "worker")],
+    }
     for pilot_id in (NORTH, SOUTH):
         body = {
             "id": pilot_id,
@@ -113,6 +117,7 @@ def pilots(pilots_client: FlaskClient, settings: Settings) -> None:
             "target_group": "g",
             "starts_on": "2026-01-01",
             "idle_days": 14,
+            "members": [{"subject": s, "role": r} for s, r in members[pilot_id]],
         }
         assert pilots_client.post("/v1/pilots", json=body, headers=admin).status_code == 201
 
@@ -474,3 +479,84 @@ def test_referrals_published_by_intake_open_cases_through_rabbitmq_and_a_resent_
         )
     with engines["pilots"].connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM pilot_case")).scalar() == 3
+
+
+@pytest.mark.usefixtures("pilots")
+def test_a_task_is_assigned_only_to_a_member_of_the_cases_pilot(
+    pilots_client: FlaskClient, settings: Settings, consumer: Consumer, engines: dict[str, Engine]
+) -> None:
+    deliver(consumer, referral("young-11"))
+    cid = case_id(engines["pilots"], "young-11")
+    headers = worker(settings)
+    for outsider in ("worker-south", "someone-anywhere"):  # another pilot's worker; nobody's
+        body = assert_problem(
+            pilots_client.post(
+                f"/v1/cases/{cid}/tasks",
+                json={"title": "call the family", "due_on": "2026-12-01", "assignee": outsider},
+                headers=headers,
+            ),
+            422,
+        )
+        assert [e["pointer"] for e in body["errors"]] == ["#/assignee"]
+        assert outsider not in str(body)
+    assert pilots_client.get(f"/v1/cases/{cid}/tasks", headers=headers).get_json() == []
+    for member in ("worker-2", "lead-north"):  # a worker or a lead of the case's pilot
+        r = pilots_client.post(
+            f"/v1/cases/{cid}/tasks",
+            json={"title": "school meeting", "due_on": "2026-12-02", "assignee": member},
+            headers=headers,
+        )
+        assert r.status_code == 201, r.get_json()
+
+
+@pytest.mark.usefixtures("pilots")
+def test_a_task_is_reassigned_only_to_a_member_of_the_cases_pilot(
+    pilots_client: FlaskClient, settings: Settings, consumer: Consumer, engines: dict[str, Engine]
+) -> None:
+    deliver(consumer, referral("young-12"))
+    cid = case_id(engines["pilots"], "young-12")
+    headers = worker(settings)
+    task = pilots_client.post(
+        f"/v1/cases/{cid}/tasks",
+        json={"title": "call the family", "due_on": "2026-12-01", "assignee": "worker-1"},
+        headers=headers,
+    ).get_json()
+    path, tag = f"/v1/cases/{cid}/tasks/{task['id']}", {"If-Match": f'"{task["version"]}"'}
+    body = assert_problem(
+        pilots_client.patch(path, json={"assignee": "worker-south"}, headers=headers | tag), 422
+    )
+    assert [e["pointer"] for e in body["errors"]] == ["#/assignee"]
+    assert "worker-south" not in str(body)
+    assert pilots_client.get(path, headers=headers).get_json()["assignee"] == "worker-1"
+    r = pilots_client.patch(path, json={"assignee": "worker-2"}, headers=headers | tag)
+    assert r.status_code == 200 and r.get_json()["assignee"] == "worker-2"
+
+
+@pytest.mark.usefixtures("pilots")
+def test_the_responsible_worker_is_a_member_of_the_cases_pilot_or_no_one(
+    pilots_client: FlaskClient, settings: Settings, consumer: Consumer, engines: dict[str, Engine]
+) -> None:
+    deliver(consumer, referral("young-13"))
+    cid = case_id(engines["pilots"], "young-13")
+    headers = worker(settings)
+    path = f"/v1/cases/{cid}"
+    body = assert_problem(
+        pilots_client.patch(
+            path,
+            json={"responsible_worker": "worker-south"},
+            headers=headers | {"If-Match": '"1"'},
+        ),
+        422,
+    )
+    assert [e["pointer"] for e in body["errors"]] == ["#/responsible_worker"]
+    assert "worker-south" not in str(body)
+    case = pilots_client.get(path, headers=headers)
+    assert case.get_json()["responsible_worker"] is None and case.headers["ETag"] == '"1"'
+    r = pilots_client.patch(
+        path, json={"responsible_worker": "worker-2"}, headers=headers | {"If-Match": '"1"'}
+    )
+    assert r.status_code == 200 and r.get_json()["responsible_worker"] == "worker-2"
+    r = pilots_client.patch(
+        path, json={"responsible_worker": None}, headers=headers | {"If-Match": '"2"'}
+    )
+    assert r.status_code == 200 and r.get_json()["responsible_worker"] is None

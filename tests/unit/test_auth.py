@@ -134,3 +134,24 @@ def test_a_verified_token_is_remembered_until_the_cache_or_the_token_runs_out(
     monkeypatch.setattr(time, "time", lambda: expires + 1)
     verifier.verify(short)  # still within the verifier's leeway, but not served from the cache
     assert len(decoded) == 4, "a token is never remembered past its own expiry"
+
+
+def test_a_token_expired_within_the_leeway_is_accepted_and_beyond_it_refused() -> None:
+    settings = Settings.from_env({})  # the default leeway: 5 s
+    verifier = TokenVerifier(settings)
+    now = int(time.time())
+
+    def expired(seconds_ago: int) -> str:
+        claims = {
+            "iss": settings.jwt_issuer,
+            "aud": settings.jwt_audience,
+            "sub": "worker-1",
+            "exp": now - seconds_ago,
+            "role": "pilot_worker",
+        }
+        return jwt.encode(claims, settings.dev_jwt_secret, algorithm="HS256")
+
+    assert verifier.verify(expired(1)).subject == "worker-1"
+    for beyond in (10, 30):  # 30 s: what the verifier used to allow
+        with pytest.raises(InvalidToken, match="expired"):
+            verifier.verify(expired(beyond))

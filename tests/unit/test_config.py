@@ -181,3 +181,11 @@ def test_production_refuses_a_development_key_by_its_value_under_any_id() -> Non
         assert dev_pseudonym_key not in str(refused.value) and dev_webhook_key not in str(
             refused.value
         )
+
+
+def test_the_jwt_leeway_is_a_few_seconds_by_default_and_never_negative_or_beyond_a_minute() -> None:
+    assert Settings.from_env({}).jwt_leeway_seconds == 5
+    assert Settings.from_env({"TURVAVERKKO_JWT_LEEWAY_SECONDS": "0"}).jwt_leeway_seconds == 0
+    for bad in ("-1", "61"):
+        with pytest.raises(ConfigError, match="JWT_LEEWAY_SECONDS"):
+            Settings.from_env({"TURVAVERKKO_JWT_LEEWAY_SECONDS": bad})

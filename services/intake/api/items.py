@@ -8,6 +8,7 @@ import hashlib
 import re
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from flask import Response, current_app, json, request
 from flask.views import MethodView
@@ -134,7 +135,7 @@ def _submit(kind: str) -> Response:
         stored = uow.session.execute(
             insert(idempotent_request).on_conflict_do_nothing().returning(idempotent_request.c.key),
             {
-                "principal": principal.subject,
+                "caller": caller_key(principal),
                 "key": key,
                 "fingerprint": fingerprint,
                 "status": status,
@@ -148,11 +149,21 @@ def _submit(kind: str) -> Response:
     return _render(*_response(results, single))
 
 
+def caller_key(principal: Principal) -> str:
+    """Whom a stored answer belongs to: the SHA-256 of the role, organisation, subject and sorted
+    pilots of the token. A token with the same subject and any other of these is another caller,
+    whose request is checked on its own (its pilots may not be the first one's); the hash keeps
+    the subject out of the table."""
+    caller = [principal.role, principal.organisation, principal.subject, sorted(principal.pilots)]
+    return hashlib.sha256(orjson.dumps(caller)).hexdigest()
+
+
 def _stored_response(principal: Principal, key: str, fingerprint: str) -> Response | None:
     with service_context().engine.connect() as connection:
         row = connection.execute(
             sa.select(idempotent_request).where(
-                idempotent_request.c.principal == principal.subject, idempotent_request.c.key == key
+                idempotent_request.c.caller == caller_key(principal),
+                idempotent_request.c.key == key,
             )
         ).first()
     if row is None:

@@ -128,7 +128,9 @@ class Intake:
         pending: list[tuple[int, dict[str, Any], Pseudonym, str | None]] = []
         for index, item in loaded:
             pair = (item["source_system"], item["source_id"])
-            if pair in known:
+            # Only for one of the caller's pilots is an item ever a duplicate: anyone else is
+            # refused below, learning nothing of what that pilot has (nor an event id).
+            if pair in known and _submits_for(principals[index], item["pilot_id"]):
                 if known[pair] is None:  # the same pair earlier in this batch
                     prepared.repeated.append((index, pair))
                 else:
@@ -343,6 +345,10 @@ class ReferenceData:
             self._loaded_at = -self.max_age
 
 
+def _submits_for(principal: Principal, pilot_id: str) -> bool:
+    return principal.role == "admin" or pilot_id in principal.pilots
+
+
 def _reference_errors(
     kind: str,
     item: dict[str, Any],
@@ -356,7 +362,7 @@ def _reference_errors(
     pilot = pilots.get(item["pilot_id"])
     if pilot is None:
         return _error("#/pilot_id", "Unknown pilot.")
-    if principal.role != "admin" and item["pilot_id"] not in principal.pilots:
+    if not _submits_for(principal, item["pilot_id"]):
         return _error("#/pilot_id", "Not one of your pilots.")
     if not pilot.active:
         errors += _error("#/pilot_id", "The pilot is not active.")

@@ -74,10 +74,13 @@ intake_event = sa.Table(
 )
 
 # --- whole-request idempotency (the Idempotency-Key header) ----------------------------------------
+#: A stored answer is replayed only to the same caller: ``caller`` is the SHA-256 of the role,
+#: organisation, subject and sorted pilots of the token that made it (``api.items.caller_key``),
+#: so a token with the same subject and other pilots, role or organisation is another caller.
 idempotent_request = sa.Table(
     "idempotent_request",
     metadata,
-    sa.Column("principal", sa.Text, primary_key=True),
+    sa.Column("caller", sa.Text, primary_key=True),
     sa.Column("key", sa.Text, primary_key=True),
     sa.Column("fingerprint", sa.Text, nullable=False),
     sa.Column("status", sa.SmallInteger, nullable=False),
@@ -85,6 +88,7 @@ idempotent_request = sa.Table(
     sa.Column(
         "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
     ),
+    sa.CheckConstraint("caller ~ '^[0-9a-f]{64}$'", name="idempotent_request_caller_is_a_hash"),
 )
 
 # --- bulk file imports ------------------------------------------------------------------------------

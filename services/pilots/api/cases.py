@@ -184,6 +184,28 @@ def _case(uow: UnitOfWork, principal: Principal, case_id: str, action: str) -> d
     return dict(row)
 
 
+def _ensure_members(
+    uow: UnitOfWork,
+    found: dict[str, Any],
+    data: dict[str, Any],
+    names: tuple[str, ...],
+    current: dict[str, Any] | None = None,
+) -> None:
+    """422 naming each field of ``names`` that names someone who is not a member (worker or
+    lead) of the case's pilot — a task or a case is never handed to another pilot's worker,
+    whose notifications would then point into this pilot's case. ``None`` (no one) and a value
+    left as it was (``current``) pass."""
+    errors = []
+    for name in names:
+        subject = data.get(name)
+        if subject is None or (current is not None and current.get(name) == subject):
+            continue
+        if not store.is_member(uow.session, found["pilot_id"], subject):
+            errors.append({"pointer": f"#/{name}", "detail": "Not a member of the case's pilot."})
+    if errors:
+        raise unprocessable(errors)
+
+
 # --- resources --------------------------------------------------------------------------------
 
 
@@ -247,6 +269,7 @@ class Case(MethodView):
         expected = if_match()
         with service_context().unit_of_work() as uow:
             found = _case(uow, current_principal(), case_id, "update")
+            _ensure_members(uow, found, data, ("responsible_worker",), current=found)
             row = records.update(uow.session, pilot_case, "id", found["id"], expected, data, "case")
             uow.commit()
         return row, 200, etag(row["version"])
@@ -328,6 +351,7 @@ class Tasks(MethodView):
         principal = current_principal()
         with service_context().unit_of_work() as uow:
             found = _case(uow, principal, case_id, "add_task")
+            _ensure_members(uow, found, data, ("assignee",))
             row = records.create(
                 uow.session,
                 case_task,
@@ -362,6 +386,7 @@ class Task(MethodView):
             found = _case(uow, current_principal(), case_id, "update_task")
             current = _task(uow, found, task_id)
             check_merged(TaskPatch, current, data)
+            _ensure_members(uow, found, data, ("assignee",), current=current)
             if "done" in data:
                 data = data | {"done_at": datetime.now(UTC) if data["done"] else None}
             row = records.update(uow.session, case_task, "id", task_id, expected, data, "task")

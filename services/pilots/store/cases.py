@@ -20,7 +20,12 @@ from werkzeug.exceptions import Conflict
 
 from services.pilots.domain.calendar import start_of
 from services.pilots.domain.cases import allowed_from, can_transition
-from services.pilots.store.tables import case_transition, pilot_case, timeline_entry
+from services.pilots.store.tables import (
+    case_transition,
+    pilot_case,
+    pilot_member,
+    timeline_entry,
+)
 from shared.auth import Principal
 from shared.db import UnitOfWork
 from shared.messaging.envelope import Envelope
@@ -270,6 +275,18 @@ def on_outcomes(events: list[Envelope], uow: UnitOfWork) -> None:
 
 def on_referral(event: Envelope, uow: UnitOfWork) -> None:
     on_referrals([event], uow)
+
+
+def is_member(session: Session, pilot_id: str, subject: str) -> bool:
+    """Whether ``subject`` is one of the pilot's workers or leads (``pilot_member``)."""
+    return (
+        session.execute(
+            sa.select(pilot_member.c.subject).where(
+                pilot_member.c.pilot_id == pilot_id, pilot_member.c.subject == subject
+            )
+        ).first()
+        is not None
+    )
 
 
 def on_participation(event: Envelope, uow: UnitOfWork) -> None:
