@@ -576,3 +576,35 @@ def test_duplicate_and_profile_lookups_stay_index_lookups_on_a_large_table_with_
         text = "\n".join(line for (line,) in plan)
         assert text.startswith("Nested Loop") and "Index Scan" in text, text
         assert "Hash" not in text and "Seq Scan" not in text, text
+
+
+def test_a_source_id_of_another_pilots_item_is_refused_without_its_event_id(
+    intake_client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+) -> None:
+    """The pair (source system, source id) names one item: sent again for another pilot, it is
+    neither a duplicate (that answer gave away the other pilot's event id) nor a second item."""
+    first = post(intake_client, settings, "/v1/referrals", referral(5)).get_json()
+    other = auth(settings, role="pilot_worker", pilots=("pilot-b",), subject="worker-b")
+    answer = intake_client.post(
+        "/v1/referrals", json=referral(5, pilot_id="pilot-b"), headers=other
+    )
+    body = assert_problem_422(answer)
+    assert body["errors"] == [
+        {
+            "pointer": "#/source_id",
+            "detail": "This source id already names an item of another pilot.",
+        }
+    ]
+    assert first["event_id"] not in answer.get_data(as_text=True)
+    listed = intake_client.post(
+        "/v1/referrals",
+        json=[referral(5, pilot_id="pilot-b"), referral(6, pilot_id="pilot-b")],
+        headers=other,
+    ).get_json()
+    assert [r["status"] for r in listed["results"]] == ["rejected", "accepted"]
+    assert len(stored(engines["intake"], "intake_event")) == 2
+
+
+def assert_problem_422(response: Any) -> dict[str, Any]:
+    assert response.status_code == 422 and response.mimetype == PROBLEM_JSON
+    return response.get_json()

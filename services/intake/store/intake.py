@@ -58,6 +58,12 @@ def _error(pointer: str, detail: str) -> list[dict[str, str]]:
     return [{"pointer": pointer, "detail": detail}]
 
 
+def _source_taken() -> list[dict[str, str]]:
+    """The source system already sent an item with this id, for another pilot: an id names one
+    item, and the other pilot's event is not given away."""
+    return _error("#/source_id", "This source id already names an item of another pilot.")
+
+
 @dataclass
 class Prepared:
     """A batch checked, pseudonymised and turned into events, ready to be written. Preparing reads
@@ -71,6 +77,7 @@ class Prepared:
     repeated: list[tuple[int, tuple[str, str]]]  # the same pair again within the batch
     rows: str  # the intake_event rows as one JSON document ("[]" if none)
     clients: list[dict[str, Any]]  # client profiles stated by referrals
+    pilots: dict[tuple[str, str], str] = field(default_factory=dict)  # pair → the item's pilot
 
 
 class Intake:
@@ -130,11 +137,16 @@ class Intake:
             pair = (item["source_system"], item["source_id"])
             # Only for one of the caller's pilots is an item ever a duplicate: anyone else is
             # refused below, learning nothing of what that pilot has (nor an event id).
-            if pair in known and _submits_for(principals[index], item["pilot_id"]):
-                if known[pair] is None:  # the same pair earlier in this batch
+            found = known.get(pair)
+            if found is not None and _submits_for(principals[index], item["pilot_id"]):
+                event_id, stored_pilot = found
+                if stored_pilot != item["pilot_id"]:
+                    # Not a duplicate, and no other pilot's event id is given away.
+                    results.append(ItemResult(index, "rejected", errors=_source_taken()))
+                elif event_id is None:  # the same pair earlier in this batch
                     prepared.repeated.append((index, pair))
                 else:
-                    results.append(ItemResult(index, "duplicate", known[pair]))
+                    results.append(ItemResult(index, "duplicate", event_id))
                 continue
             errors = _reference_errors(
                 kind, item, principals[index], pilots, activities, instruments
@@ -151,7 +163,9 @@ class Intake:
                     activity.activity_type if activity else None,
                 )
             )
-            known[pair] = None  # a later item with the same pair in this batch is a duplicate
+            # A later item with the same pair in this batch is a duplicate (for the same pilot).
+            known[pair] = (None, item["pilot_id"])
+            prepared.pilots[pair] = item["pilot_id"]
 
         profiles = self._profiles(session, kind, pending, prepared.clients)
         rows: list[dict[str, Any]] = []
@@ -225,16 +239,23 @@ class Intake:
             session, prepared.kind, {p for p, e in events.items() if e.id not in inserted}
         )
         results = list(prepared.results)
+
+        def twin(index: int, pair: tuple[str, str], event: SerializedEvent) -> ItemResult:
+            """An item stored first by a concurrent request or an earlier batch."""
+            original, pilot_id = originals.get(pair, (event.id, prepared.pilots[pair]))
+            if pilot_id != prepared.pilots[pair]:
+                return ItemResult(index, "rejected", errors=_source_taken())
+            return ItemResult(index, "duplicate", original)
+
         for index, pair in prepared.indexes:
             event = events[pair]
             if event.id in inserted:
                 uow.publish(event)
                 results.append(ItemResult(index, "accepted", event.id))
-            else:  # stored first by a concurrent request or an earlier batch
-                results.append(ItemResult(index, "duplicate", originals.get(pair, event.id)))
+            else:
+                results.append(twin(index, pair, event))
         for index, pair in prepared.repeated:
-            event = events[pair]
-            results.append(ItemResult(index, "duplicate", originals.get(pair, event.id)))
+            results.append(twin(index, pair, events[pair]))
         results.sort(key=lambda r: r.index)
         return results
 
@@ -279,8 +300,8 @@ class Intake:
 # the kind (100 ms per batch at 200,000 events, growing with the table). LIMIT 1 (the keys are
 # unique) keeps the subquery a per-key index scan.
 _EVENT_IDS = (
-    "SELECT s.system, s.id, e.id FROM unnest(%(systems)s::text[], %(ids)s::text[]) "
-    "AS s(system, id) CROSS JOIN LATERAL (SELECT id FROM intake_event WHERE kind = %(kind)s "
+    "SELECT s.system, s.id, e.id, e.pilot_id FROM unnest(%(systems)s::text[], %(ids)s::text[]) "
+    "AS s(system, id) CROSS JOIN LATERAL (SELECT id, pilot_id FROM intake_event WHERE kind = %(kind)s "
     "AND source_system = s.system AND source_id = s.id LIMIT 1) AS e"
 )
 _INSERT_EVENTS = (
@@ -298,15 +319,17 @@ _CLIENTS = (
 )
 
 
-def _event_ids(session: Any, kind: str, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """The ids of stored events of ``kind`` by (source system, source id)."""
+def _event_ids(
+    session: Any, kind: str, pairs: set[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[str | None, str]]:
+    """The ids and pilots of stored events of ``kind`` by (source system, source id)."""
     if not pairs:
         return {}
     systems, ids = zip(*pairs, strict=True)
     rows = driver_execute(
         session, _EVENT_IDS, {"systems": list(systems), "ids": list(ids), "kind": kind}
     ).fetchall()
-    return {(system, source_id): event_id for system, source_id, event_id in rows}
+    return {(system, source_id): (event_id, pilot) for system, source_id, event_id, pilot in rows}
 
 
 def _insert_events(session: Any, document: str) -> set[str]:
