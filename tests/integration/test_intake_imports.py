@@ -262,6 +262,24 @@ def test_uploads_need_a_kind_a_file_type_and_are_visible_to_their_organisation_o
     assert intake_client.get(f"/v1/imports/{job_id}/errors", headers=stranger).status_code == 404
 
 
+def test_an_import_is_not_seen_by_its_organisations_people_of_other_pilots(
+    intake_client: FlaskClient, settings: Settings
+) -> None:
+    job_id = intake_client.post(
+        "/v1/imports?kind=referral", data="a,b", headers=headers(settings)
+    ).get_json()["id"]
+
+    def lead(*pilots: str) -> dict[str, str]:
+        token = mint_dev_token(
+            settings, "pilot_lead", pilots=list(pilots), subject="lead", organisation="org-pirha"
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+    assert intake_client.get(f"/v1/imports/{job_id}", headers=lead("pilot-a")).status_code == 200
+    for path in (f"/v1/imports/{job_id}", f"/v1/imports/{job_id}/errors"):
+        assert intake_client.get(path, headers=lead("pilot-c")).status_code == 404
+
+
 def test_the_running_worker_takes_queued_jobs_by_itself(
     intake_app: Flask, intake_client: FlaskClient, settings: Settings
 ) -> None:

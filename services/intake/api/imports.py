@@ -57,16 +57,20 @@ class ImportJobSchema(Schema):
 def _visible_job(job_id: str, principal: Principal) -> Any:
     with service_context().engine.connect() as connection:
         job = connection.execute(sa.select(import_job).where(import_job.c.id == job_id)).first()
-    same_org = (
-        principal.organisation is not None
-        and job is not None
-        and job.created_by_org == principal.organisation
-    )
-    if job is None or not (
-        principal.role == "admin" or job.created_by == principal.subject or same_org
-    ):
+    if job is None or not _may_see(job, principal):
         raise NotFound("No such import of yours.")
     return job
+
+
+def _may_see(job: Any, principal: Principal) -> bool:
+    """Admins; the uploader; in the uploader's organisation, its integrations (a regional
+    system's other credentials) and whoever belongs to every pilot the uploader could import
+    for — never someone of the same organisation in other pilots only."""
+    if principal.role == "admin" or job.created_by == principal.subject:
+        return True
+    if principal.organisation is None or job.created_by_org != principal.organisation:
+        return False
+    return principal.role == "integration" or set(job.created_by_pilots) <= principal.pilots
 
 
 @blp.route("")
