@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -36,7 +38,7 @@ from shared.config import Settings
 from shared.db import UnitOfWork, make_engine, make_session_factory
 from shared.messaging import topology
 from shared.messaging.outbox import pending_count
-from shared.messaging.schema import worker_counter
+from shared.messaging.schema import counts
 
 #: Blueprints reachable without a token: health, metrics and the API documentation.
 PUBLIC_BLUEPRINTS = frozenset({"platform", "api-docs", "docs"})
@@ -134,7 +136,7 @@ class _Metrics:
         try:
             gauge.add_metric([self.service], pending_count(self.context.engine))
             with self.context.engine.connect() as connection:
-                for worker, counter, value in connection.execute(sa.select(worker_counter)):
+                for worker, counter, value in counts(connection):
                     counted.add_metric([self.service, worker, counter], value)
             own = list(self.gauges(self.context.engine)) if self.gauges else []
         except sa.exc.SQLAlchemyError:
@@ -208,6 +210,44 @@ def _broker_ok(settings: Settings) -> str:
         return "unreachable"
 
 
+class ProcessMemoryStorage(storage.MemoryStorage):
+    """``limits``' in-process storage with one long-lived expiry thread.
+
+    The library's own starts a new ``threading.Timer`` 10 ms after every counted request once the
+    previous timer has run — about a hundred thread starts a second in a busy web process, a
+    tenth of its CPU. Expired counters are dropped by every read anyway; this only frees their
+    memory, once a second, from one daemon thread that ends with the storage.
+    """
+
+    EXPIRY_SECONDS = 1.0
+
+    def __init__(self, uri: str | None = None, **options: Any) -> None:
+        super().__init__(uri, **options)
+        self.timer.cancel()  # the library's first timer; from here on, the thread below
+        threading.Thread(target=_expire_while_alive, args=(weakref.ref(self),), daemon=True).start()
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # the library calls it before a count
+        """Called by the library before every count: nothing to schedule here."""
+
+    def expire(self) -> None:
+        self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+
+
+def _expire_while_alive(ref: weakref.ref[ProcessMemoryStorage]) -> None:
+    while (found := ref()) is not None:
+        found.expire()
+        del found
+        time.sleep(ProcessMemoryStorage.EXPIRY_SECONDS)
+
+
+def rate_limit_storage(uri: str) -> storage.Storage:
+    """The configured storage: ``memory://`` in this process (without a timer per request),
+    anything else (``redis://…``) as the ``limits`` library makes it."""
+    if uri.rstrip("/") == "memory:":
+        return ProcessMemoryStorage(uri)
+    return storage.storage_from_string(uri)
+
+
 class RateLimit:
     """One fixed-window limit per caller — the token's subject, or the address for calls without
     one — over every endpoint but health, docs and metrics; 429 with ``Retry-After`` beyond it.
@@ -217,7 +257,7 @@ class RateLimit:
     def __init__(self, settings: Settings, prefix: str, exempt: frozenset[str]) -> None:
         self.item: RateLimitItem = parse(settings.rate_limit)
         self.strategy = strategies.FixedWindowRateLimiter(
-            storage.storage_from_string(settings.rate_limit_storage_uri)
+            rate_limit_storage(settings.rate_limit_storage_uri)
         )
         self.prefix = prefix
         self.exempt = exempt

@@ -32,7 +32,7 @@ from sqlalchemy.engine import Connection, Engine
 from shared.config import Settings
 from shared.messaging.connection import Backoff, BrokerWorker
 from shared.messaging.envelope import BATCH_CONTENT_TYPE, CONTENT_TYPE, batch_body
-from shared.messaging.schema import count, outbox
+from shared.messaging.schema import compact_counts, count, outbox
 
 log = logging.getLogger(__name__)
 
@@ -348,6 +348,7 @@ class OutboxRelay(BrokerWorker):
         self._last_purge = now
         with self.engine.begin() as connection:
             connection.execute(_PURGE, {"hours": self.settings.outbox_retention_hours})
+            compact_counts(connection.connection.driver_connection)
 
 
 def _messages(rows: list[Any], per_message: int) -> list[tuple[str, list[Any]]]:

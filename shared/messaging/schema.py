@@ -44,37 +44,67 @@ processed_event = sa.Table(
 )
 
 
+#: Append-only: each count is a row of its own, summed when read. Counting by updating one row
+#: per counter would make a hot row that a relay's open claim transactions keep from being
+#: vacuumed — every update then walks a longer chain of dead versions (it once took a core).
 worker_counter = sa.Table(
     "worker_counter",
     platform_metadata,
-    sa.Column("worker", sa.Text, primary_key=True),
-    sa.Column("counter", sa.Text, primary_key=True),
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("worker", sa.Text, nullable=False),
+    sa.Column("counter", sa.Text, nullable=False),
     sa.Column("value", sa.BigInteger, nullable=False),
+    sa.Column(
+        "counted_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
 )
+
+_COUNT = (
+    "INSERT INTO worker_counter (worker, counter, value) "
+    "SELECT %(worker)s, c.counter, c.value FROM unnest(%(counters)s::text[], %(values)s::bigint[]) "
+    "AS c(counter, value)"
+)
+# Rows older than a minute become one row per counter (two relays compacting at once: the second
+# finds the rows deleted and adds nothing).
+_COMPACT = (
+    "WITH old AS (DELETE FROM worker_counter WHERE counted_at < now() - interval '1 minute' "
+    "RETURNING worker, counter, value) INSERT INTO worker_counter (worker, counter, value, "
+    "counted_at) SELECT worker, counter, sum(value), now() - interval '1 minute' FROM old "
+    "GROUP BY worker, counter"
+)
+
+
+def count(driver_connection: Any, worker: str, amounts: dict[str, int]) -> None:
+    """Add to a worker's counters, in the caller's transaction (a row, never an update)."""
+    names = sorted(name for name, n in amounts.items() if n)
+    if names:
+        driver_connection.execute(
+            _COUNT, {"worker": worker, "counters": names, "values": [amounts[n] for n in names]}
+        )
+
+
+def compact_counts(driver_connection: Any) -> None:
+    """Sum the counts older than a minute into one row per counter."""
+    driver_connection.execute(_COMPACT)
+
+
+def counts(connection: sa.Connection) -> list[tuple[str, str, int]]:
+    """(worker, counter, total) of every counter."""
+    return [
+        (worker, counter, int(total))
+        for worker, counter, total in connection.execute(
+            sa.select(
+                worker_counter.c.worker,
+                worker_counter.c.counter,
+                sa.func.sum(worker_counter.c.value),
+            ).group_by(worker_counter.c.worker, worker_counter.c.counter)
+        )
+    ]
 
 
 def create_platform_tables(bind: sa.Connection) -> None:
     """Used by each service's first Alembic revision."""
     platform_metadata.create_all(bind, tables=[outbox, processed_event])
-
-
-_COUNT = (
-    "INSERT INTO worker_counter (worker, counter, value) "
-    "SELECT %(worker)s, c.counter, c.value FROM unnest(%(counters)s::text[], %(values)s::bigint[]) "
-    "AS c(counter, value) ORDER BY c.counter "
-    "ON CONFLICT (worker, counter) DO UPDATE SET value = worker_counter.value + EXCLUDED.value"
-)
-
-
-def count(driver_connection: Any, worker: str, counts: dict[str, int]) -> None:
-    """Add to a worker's counters, in the caller's transaction (counters in name order, so
-    that two transactions never wait on each other's rows in a cycle)."""
-    counts = {name: n for name, n in counts.items() if n}
-    if counts:
-        names = sorted(counts)
-        driver_connection.execute(
-            _COUNT, {"worker": worker, "counters": names, "values": [counts[n] for n in names]}
-        )
 
 
 def drop_platform_tables(bind: sa.Connection) -> None:

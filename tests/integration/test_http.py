@@ -360,12 +360,20 @@ def test_a_broker_outage_leaves_the_service_ready_and_shows_in_the_details_and_m
 def test_metrics_show_what_the_relays_and_consumers_counted(
     settings: Settings, built: Callable[[Flask], Flask], engines: dict[str, Engine]
 ) -> None:
-    from shared.messaging.schema import count
+    from shared.messaging.schema import compact_counts, count
 
     with engines["intake"].begin() as connection:
         connection.execute(sa.text("DELETE FROM worker_counter WHERE worker = 'probe.worker'"))
         count(connection.connection.driver_connection, "probe.worker", {"duplicates": 3})
+        connection.execute(  # as the relays compact them, once a minute
+            sa.text("UPDATE worker_counter SET counted_at = now() - interval '2 minutes'")
+        )
+        compact_counts(connection.connection.driver_connection)
         count(connection.connection.driver_connection, "probe.worker", {"duplicates": 2})
+        rows = connection.execute(
+            sa.text("SELECT count(*) FROM worker_counter WHERE worker = 'probe.worker'")
+        ).scalar()
+        assert rows == 2, "older counts summed into one row"
     metrics = built(create_intake(settings)).test_client().get("/metrics").get_data(as_text=True)
     assert (
         'worker_events_total{counter="duplicates",service="intake",worker="probe.worker"} 5.0'

@@ -21,6 +21,7 @@ from shared.messaging.consumer import Consumer, ConsumerSpec, Outcome
 from shared.messaging.envelope import BATCH_CONTENT_TYPE, Envelope, batch_body, parse_batch
 from shared.messaging.events import EventType
 from shared.messaging.outbox import OutboxRelay, pending_count
+from shared.messaging.schema import counts
 from shared.observability import reset_request_id, set_request_id
 from tests.conftest import ROOT, worker_environment
 from tests.support.infrastructure import SessionInfrastructure
@@ -74,10 +75,7 @@ def drain_event_ids(settings: Settings, queue: str) -> list[str]:
 
 def counters(engine: Engine, worker: str) -> dict[str, int]:
     with engine.connect() as connection:
-        rows = connection.execute(
-            sa.text("SELECT counter, value FROM worker_counter WHERE worker = :w"), {"w": worker}
-        )
-        return {counter: value for counter, value in rows}
+        return {c: total for w, c, total in counts(connection) if w == worker}
 
 
 def sessions_ended(engine: Engine, name: str) -> None:

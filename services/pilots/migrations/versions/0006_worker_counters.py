@@ -1,5 +1,5 @@
 """Platform: the counters of the relays and consumers (events published and confirmed, duplicates
-received), read by /metrics.
+received), read by /metrics: a row per count, summed when read.
 
 Revision ID: 0006
 Revises: 0005
@@ -20,9 +20,13 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "worker_counter",
-        sa.Column("worker", sa.Text, primary_key=True),
-        sa.Column("counter", sa.Text, primary_key=True),
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("worker", sa.Text, nullable=False),
+        sa.Column("counter", sa.Text, nullable=False),
         sa.Column("value", sa.BigInteger, nullable=False),
+        sa.Column(
+            "counted_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
     )
 
 
