@@ -9,6 +9,7 @@ development key (``turvaverkko token``), which production refuses. ``iss``, ``au
 from __future__ import annotations
 
 import functools
+import inspect
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -172,12 +173,17 @@ def require_roles(*roles: str) -> Callable[[F], F]:
         raise ValueError(f"unknown roles: {sorted(unknown)}")
 
     def decorate(view: F) -> F:
+        # Decided once, not per request: Flask's ensure_sync inspects the view every call.
+        asynchronous = inspect.iscoroutinefunction(view)
+
         @functools.wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             principal = current_principal()
             if principal.role not in roles:
                 raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
-            return current_app.ensure_sync(view)(*args, **kwargs)
+            if asynchronous:
+                return current_app.ensure_sync(view)(*args, **kwargs)
+            return view(*args, **kwargs)
 
         return guarded  # type: ignore[return-value]
 
