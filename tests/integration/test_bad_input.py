@@ -40,7 +40,9 @@ def _operations(app: Flask) -> Iterator[tuple[str, str, dict[str, Any], dict[str
     for path, item in doc["paths"].items():
         for method, operation in item.items():
             if method != "parameters":
-                yield path, method, operation, doc
+                shared = item.get("parameters", [])  # flask-smorest puts path parameters here
+                merged = operation | {"parameters": shared + operation.get("parameters", [])}
+                yield path, method, merged, doc
 
 
 def _resolve(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
@@ -94,12 +96,15 @@ def test_a_control_character_in_any_path_or_query_parameter_is_422_naming_it(
                     headers=headers,
                     content_type="text/csv" if upload else None,
                 )
+                if bad["in"] == "path" and bad["schema"].get("type") == "integer":  # no such route
+                    assert_problem(r, 404)
+                    continue
                 body = assert_problem(r, 422)
                 assert {"parameter": bad["name"], "detail": body["errors"][0]["detail"]} in body[
                     "errors"
                 ], (method, url)
                 checked += 1
-    assert checked >= 9  # intake has the fewest: three parameters
+    assert checked >= 9
 
 
 def test_a_nul_in_any_string_field_of_any_json_body_is_422_naming_the_field(
