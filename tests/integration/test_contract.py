@@ -137,15 +137,20 @@ APPS: dict[str, Callable[[Settings], Flask]] = {
 
 
 @pytest.fixture
-def app(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Flask]:
+def app(
+    request: pytest.FixtureRequest, settings: Settings, engines: dict[str, Engine]
+) -> Iterator[Flask]:
     """The service's app on the clean database its usual fixture prepares (``<service>_app``),
-    without the rate limit: a run makes thousands of requests a minute as one user."""
+    without the rate limit: a run makes thousands of requests a minute as one user. The events
+    its changes wrote are not left for a later test's relay to publish."""
     service: str = request.param
     request.getfixturevalue(f"{service}_app")
     unlimited = dataclasses.replace(loopback_allowed(settings), rate_limit="1000000 per minute")
     built = APPS[service](unlimited)
     yield built
     built.extensions["turvaverkko"].engine.dispose()
+    with engines[service].begin() as connection:
+        connection.execute(sa.text("TRUNCATE outbox"))
 
 
 @pytest.fixture
