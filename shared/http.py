@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from http import HTTPStatus
 from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import sqlalchemy.exc
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 REQUEST_ID_HEADER = "X-Request-Id"
 PROBLEM_TYPE_BASE = "https://turvaverkko.fi/problems/"
-_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{8,128}$")
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{8,128}")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 #: A short, stable name per status: the last part of the problem ``type`` URI.
@@ -307,19 +308,34 @@ def check_content_type(app: Flask) -> None:
     has_body = (request.content_length or 0) > 0 or "chunked" in request.headers.get(
         "Transfer-Encoding", ""
     ).lower()
-    if not has_body:
-        return
     view = app.view_functions.get(request.endpoint or "")
     allowed = getattr(view, "accepted_media_types", None)
     if allowed is None:
         view_class = getattr(view, "view_class", None)
         method = getattr(view_class, request.method.lower(), None) if view_class else None
-        allowed = getattr(method, "accepted_media_types", frozenset({"application/json"}))
+        allowed = getattr(method, "accepted_media_types", None)
+    # A view that declares its media types (a file upload) needs its body in one of them; a JSON
+    # view without a body is its schema's to answer (422 naming what is missing).
+    if allowed is None and not has_body:
+        return
+    allowed = allowed or frozenset({"application/json"})
     if request.mimetype not in allowed:
         raise UnsupportedMediaType(
             f"Send the body as {' or '.join(sorted(allowed))}, not "
             f"{request.mimetype or 'an unspecified type'}."
         )
+
+
+def relative_location(response: Response) -> Response:
+    """A ``Location`` on this service is sent as a path (``after_request``): werkzeug's own
+    redirects (``/docs`` → ``/docs/``) would otherwise name whatever host the request's ``Host``
+    header claimed."""
+    location = response.headers.get("Location")
+    if location:
+        parts = urlsplit(location)
+        if parts.scheme or parts.netloc:
+            response.headers["Location"] = urlunsplit(("", "", parts.path or "/", parts.query, ""))
+    return response
 
 
 def install(app: Flask, on_request_done: Callable[..., None] | None = None) -> None:
@@ -329,7 +345,7 @@ def install(app: Flask, on_request_done: Callable[..., None] | None = None) -> N
     @app.before_request
     def _start() -> None:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        g.request_id = incoming if _VALID_REQUEST_ID.match(incoming) else new_request_id()
+        g.request_id = incoming if _VALID_REQUEST_ID.fullmatch(incoming) else new_request_id()
         g.request_id_token = set_request_id(g.request_id)
         g.started = time.perf_counter()
 

@@ -21,19 +21,17 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import request
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import PreconditionFailed, PreconditionRequired, UnprocessableEntity
 
 from shared.http import unprocessable
+from shared.validation import StrictSchema
 
 MAX_PAGE = 200
 
 
-class PageQuery(Schema):
+class PageQuery(StrictSchema):
     """``limit`` and ``cursor``; a list's query schema adds its filters to these."""
-
-    class Meta:
-        unknown = RAISE
 
     limit = fields.Integer(
         load_default=50,
@@ -60,7 +58,7 @@ def page_schema(name: str, item: type[Schema]) -> type[Schema]:
     )
 
 
-_CURSOR = re.compile(r"^[A-Za-z0-9_-]{1,400}$")
+_CURSOR = re.compile(r"[A-Za-z0-9_-]{1,400}")
 _CURSOR_PREFIX = "after:"
 
 
@@ -69,7 +67,7 @@ def decode_cursor(cursor: str | None) -> str | None:
     if cursor is None:
         return None
     try:
-        if not _CURSOR.match(cursor):
+        if not _CURSOR.fullmatch(cursor):
             raise ValueError
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8")
         if not text.startswith(_CURSOR_PREFIX):

@@ -19,6 +19,7 @@ from flask import Blueprint, Flask, Response, current_app, g, request
 from flask_smorest import Api
 from flask_swagger_ui import get_swaggerui_blueprint
 from limits import RateLimitItem, parse, storage, strategies
+from marshmallow import Schema, fields
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -30,10 +31,11 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
-from webargs.flaskparser import FlaskParser
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import TooManyRequests
 
-from shared import auth, http
+from shared import auth, http, validation
 from shared.config import Settings
 from shared.db import UnitOfWork, make_engine, make_session_factory
 from shared.messaging import topology
@@ -60,7 +62,8 @@ class ServiceContext:
 
 class _StrictParser(FlaskParser):
     """Query parameters follow the schema's own ``unknown`` (our schemas raise): a misspelt filter
-    is a 422 naming it, not silently ignored."""
+    is a 422 naming it, not silently ignored. JSON bodies are read by ``validation.parse_json``
+    (400 when nested too deeply)."""
 
     DEFAULT_UNKNOWN_BY_LOCATION = {
         **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
@@ -68,11 +71,44 @@ class _StrictParser(FlaskParser):
         "querystring": None,
     }
 
+    def _raw_load_json(self, req: Any) -> Any:
+        if not is_json_request(req):
+            return core.missing
+        return validation.parse_json(req.get_data(cache=True))
+
+
+class _FieldErrorSchema(Schema):
+    pointer = fields.String(metadata={"description": "The field, as a JSON pointer (`#/a/0/b`)."})
+    parameter = fields.String(metadata={"description": "The path or query parameter."})
+    header = fields.String(metadata={"description": "The request header."})
+    detail = fields.String()
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details, as ``shared.http.problem`` writes them (documentation only)."""
+
+    type = fields.String(metadata={"description": "A URI naming the kind of problem."})
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    instance = fields.String(metadata={"description": "The request's path."})
+    request_id = fields.String(allow_none=True)
+    errors = fields.List(
+        fields.Nested(_FieldErrorSchema), metadata={"description": "Every field at fault."}
+    )
+
 
 class ApiBlueprint(flask_smorest.Blueprint):
-    """flask-smorest's Blueprint, refusing unknown query parameters (schemas with ``RAISE``)."""
+    """flask-smorest's Blueprint, refusing unknown query parameters (schemas with ``RAISE``), its
+    documented error answers problem+json."""
 
     ARGUMENTS_PARSER = _StrictParser()
+
+    def alt_response(self, status_code: Any, response: Any = None, **kwargs: Any) -> Any:
+        if response is None and int(status_code) >= 400:
+            kwargs.setdefault("schema", ProblemSchema)
+            kwargs.setdefault("content_type", http.PROBLEM_JSON)
+        return super().alt_response(status_code, response, **kwargs)
 
 
 def service_context() -> ServiceContext:
@@ -80,7 +116,18 @@ def service_context() -> ServiceContext:
 
 
 class ServiceApi(Api):
-    """flask-smorest's Api, answering every HTTP error as problem+json."""
+    """flask-smorest's Api, answering every HTTP error as problem+json — and documenting them so."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        # flask-smorest's, with the error answers' media type: the successful ones stay JSON.
+        default = self.DEFAULT_RESPONSE_CONTENT_TYPE
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = http.PROBLEM_JSON
+        try:
+            super()._register_responses()  # type: ignore[misc]
+        finally:
+            self.DEFAULT_RESPONSE_CONTENT_TYPE = default
 
     def handle_http_exception(self, error: Any) -> Response:  # type: ignore[override]
         return http.handle_http_exception(error)
@@ -333,6 +380,8 @@ def create_service_app(
     http.install(app, on_request_done=metrics.observe)
     auth.install(app, context.verifier, PUBLIC_BLUEPRINTS)
     app.before_request(lambda: http.check_content_type(app))
+    app.before_request(validation.check_path_and_query)
+    app.after_request(http.relative_location)
     RateLimit(settings, name, PUBLIC_BLUEPRINTS).install(app)
 
     platform = _platform_blueprint(context, metrics)

@@ -22,7 +22,7 @@ CONTENT_TYPE = "application/cloudevents+json"
 BATCH_CONTENT_TYPE = "application/cloudevents-batch+json"
 REQUEST_ID_HEADER = "x-request-id"
 
-_EXTENSION_NAME = validate.Regexp(r"^[a-z0-9]{1,20}$")
+_EXTENSION_NAME = validate.Regexp(r"[a-z0-9]{1,20}\Z")  # re.match: anchored at the start
 
 
 _entropy = threading.local()

@@ -19,6 +19,7 @@ from shared.auth import Principal, current_principal, require_roles
 from shared.http import accepts
 from shared.service import ApiBlueprint as Blueprint
 from shared.service import service_context
+from shared.validation import StrictSchema
 
 blp = Blueprint(
     "imports",
@@ -31,7 +32,7 @@ UPLOADERS = ("admin", "integration", "pilot_lead")
 MEDIA_TYPES = {"text/csv": "csv", "application/x-ndjson": "ndjson", "application/ndjson": "ndjson"}
 
 
-class ImportQuery(Schema):
+class ImportQuery(StrictSchema):
     kind = fields.String(
         required=True,
         validate=validate.OneOf(ITEM_KINDS),
@@ -80,10 +81,7 @@ class Imports(MethodView):
     @blp.doc(
         requestBody={
             "required": True,
-            "content": {
-                "text/csv": {"schema": {"type": "string"}},
-                "application/x-ndjson": {"schema": {"type": "string"}},
-            },
+            "content": {media_type: {"schema": {"type": "string"}} for media_type in MEDIA_TYPES},
         }
     )
     @accepts(*MEDIA_TYPES)

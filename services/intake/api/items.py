@@ -26,6 +26,7 @@ from shared.http import problem
 from shared.messaging.schema import outbox
 from shared.service import ApiBlueprint as Blueprint
 from shared.service import service_context
+from shared.validation import parse_json
 
 blp = Blueprint(
     "items",
@@ -35,7 +36,7 @@ blp = Blueprint(
 )
 
 SUBMITTERS = ("admin", "integration", "pilot_lead", "pilot_worker")
-_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
 
 
 def intake() -> Intake:
@@ -58,7 +59,7 @@ def _body_schema(name: str) -> dict[str, Any]:
 
 def _items_from_body() -> tuple[list[Any], bool]:
     try:
-        body = json.loads(request.get_data(cache=True))
+        body = parse_json(request.get_data(cache=True))
     except ValueError:
         raise BadRequest("The request body is not valid JSON.") from None
     if isinstance(body, dict):
@@ -119,7 +120,7 @@ def _submit(kind: str) -> Response:
         return _render(*_response([result], single))
     if key is None:
         return _render(*_response(intake().submit(kind, items, principal), single))
-    if not _IDEMPOTENCY_KEY.match(key):
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
         return problem(
             422,
             "Idempotency-Key must be 1–200 visible ASCII characters.",

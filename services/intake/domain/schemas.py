@@ -11,19 +11,18 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from services.intake.domain import vocabulary as v
 from services.intake.domain.hetu import IdentityCode, InvalidIdentityCode, parse_identity_code
 from services.intake.domain.identifiers import InvalidIdentifier, normalise_identifier
 from shared.reference.regions import region_codes
+from shared.validation import FullMatch, StrictSchema, int_range, number_range
 
 EARLIEST = date(1900, 1, 1)
 #: Clocks differ a little between systems; a time this far ahead is still "now".
 CLOCK_SKEW = timedelta(minutes=5)
-_TEXT_ID = validate.Regexp(
-    r"^[\w.:/@#+-]{1,200}$", error="Use 1–200 letters, digits or . : / @ # + - _."
-)
+_TEXT_ID = FullMatch(r"[\w.:/@#+-]{1,200}", error="Use 1–200 letters, digits or . : / @ # + - _.")
 
 
 def _past_date(value: date) -> None:
@@ -75,11 +74,8 @@ class LocalDateTime(fields.DateTime):
         return result
 
 
-class ItemSchema(Schema):
+class ItemSchema(StrictSchema):
     """Fields every item has: where it comes from, which pilot, and who (by one identifier)."""
-
-    class Meta:
-        unknown = RAISE
 
     source_system = Identifier(
         required=True,
@@ -134,7 +130,7 @@ class ItemSchema(Schema):
 class ReferralSchema(ItemSchema):
     birth_date = fields.Date(validate=_past_date)
     birth_year_month = fields.String(
-        validate=validate.Regexp(r"^(19|20)\d\d-(0[1-9]|1[0-2])$", error="Use YYYY-MM.")
+        validate=FullMatch(r"(19|20)\d\d-(0[1-9]|1[0-2])", error="Use YYYY-MM.")
     )
     gender = fields.String(required=True, validate=validate.OneOf(v.GENDERS))
     home_region = fields.String(
@@ -163,7 +159,7 @@ class ReferralSchema(ItemSchema):
 class ParticipationSchema(ItemSchema):
     activity_id = Identifier(required=True, validate=_TEXT_ID)
     occurred_at = LocalDateTime(required=True)
-    duration_minutes = fields.Integer(validate=validate.Range(min=0, max=24 * 60))
+    duration_minutes = fields.Integer(validate=int_range(0, 24 * 60))
     attendance = fields.String(required=True, validate=validate.OneOf(v.ATTENDANCE))
     kind = fields.String(required=True, validate=validate.OneOf(v.PARTICIPATION_KINDS))
 
@@ -174,7 +170,7 @@ class OutcomeSchema(ItemSchema):
         validate=_TEXT_ID,
         metadata={"description": "A code of the instrument catalogue."},
     )
-    value = fields.Float(required=True, allow_nan=False)
+    value = fields.Float(required=True, allow_nan=False, validate=number_range())
     time_point = fields.String(required=True, validate=validate.OneOf(v.TIME_POINTS))
     measured_on = fields.Date(required=True, validate=_past_date)
 

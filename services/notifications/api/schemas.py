@@ -11,10 +11,11 @@ from services.notifications.domain.rules import LANGUAGES, MODES, RULES, WEBHOOK
 from services.notifications.domain.targets import TargetRefused, parse_target
 from shared.auth import ROLES, current_principal
 from shared.resources import BIGINT_MAX, PageQuery, page_schema
+from shared.validation import FullMatch, StrictSchema, identifier, int_range
 
-SUBJECT = validate.Length(min=1, max=200)
-ORGANISATION = validate.Regexp(
-    r"^[a-z0-9][a-z0-9-]{1,62}$", error="Use 2–63 lower-case letters, digits and hyphens."
+SUBJECT = validate.And(validate.Length(min=1, max=200), identifier)
+ORGANISATION = FullMatch(
+    r"[a-z0-9][a-z0-9-]{1,62}", error="Use 2–63 lower-case letters, digits and hyphens."
 )
 EMAIL = validate.And(validate.Length(max=254), validate.Email())
 LANGUAGE = validate.OneOf(LANGUAGES)
@@ -23,9 +24,8 @@ STATUSES = ("held", "pending", "delivered", "failed", "digested", "cancelled")
 CHANNELS = ("email", "webhook", "inbox")
 
 
-class Strict(Schema):
-    class Meta:
-        unknown = RAISE
+class Strict(StrictSchema):
+    pass
 
 
 # --- the inbox --------------------------------------------------------------------------------
@@ -62,7 +62,7 @@ class InboxQuery(PageQuery):
 
 class MarkAllIn(Strict):
     up_to = fields.Integer(
-        validate=validate.Range(min=1, max=BIGINT_MAX),
+        validate=int_range(1, BIGINT_MAX),
         metadata={"description": "The newest notification seen: later ones stay unread."},
     )
 
@@ -287,4 +287,4 @@ class DeliveryQuery(PageQuery):
     event_type = fields.String(validate=RULE_TYPES)
     kind = fields.String(validate=validate.OneOf(("single", "digest")))
     recipient = fields.String(validate=SUBJECT)
-    endpoint_id = fields.String(validate=validate.Length(min=1, max=64))
+    endpoint_id = fields.String(validate=validate.And(validate.Length(min=1, max=64), identifier))

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Response, current_app, request
 from flask.views import MethodView
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate, validates
 from werkzeug.exceptions import Forbidden, NotFound
 
 from services.pilots.domain.aggregates import TABLES, InvalidPeriod, PublishedTable, period_months
@@ -22,6 +22,7 @@ from shared.auth import current_principal, require_roles
 from shared.reference.regions import region_codes
 from shared.service import ApiBlueprint as Blueprint
 from shared.service import service_context
+from shared.validation import StrictSchema, identifier
 
 blp = Blueprint(
     "aggregates",
@@ -34,15 +35,12 @@ VIEWERS = ("admin", "coordinator", "pilot_lead")
 GENDERS = ("female", "male", "non_binary")
 
 
-class TableQuery(Schema):
-    class Meta:
-        unknown = RAISE
-
+class TableQuery(StrictSchema):
     period = fields.String(
         required=True,
         metadata={"description": "A month (2026-07), a quarter (2026-Q3) or a year (2026)."},
     )
-    pilot = fields.String(validate=validate.Length(min=1, max=63))
+    pilot = fields.String(validate=validate.And(validate.Length(min=1, max=63), identifier))
     region = fields.String(validate=validate.OneOf(sorted(region_codes())))
 
     @validates("period")

@@ -35,6 +35,7 @@ from shared.http import unprocessable
 from shared.resources import PageQuery, etag, if_match, page, page_schema
 from shared.service import ApiBlueprint as Blueprint
 from shared.service import service_context
+from shared.validation import identifier
 
 blp = Blueprint(
     "cases",
@@ -44,7 +45,7 @@ blp = Blueprint(
 )
 
 CASE_ROLES = ("admin", "pilot_lead", "pilot_worker")
-SUBJECT = validate.Length(min=1, max=200)
+SUBJECT = validate.And(validate.Length(min=1, max=200), identifier)
 
 
 class CaseSchema(Schema):
@@ -72,11 +73,11 @@ CasePage = page_schema("CasePage", CaseSchema)
 
 
 class CaseQuery(PageQuery):
-    pilot = fields.String(validate=validate.Length(min=1, max=63))
+    pilot = fields.String(validate=validate.And(validate.Length(min=1, max=63), identifier))
     state = fields.String(validate=validate.OneOf(STATES))
     worker = fields.String(validate=SUBJECT, metadata={"description": "Responsible worker."})
     activity = fields.String(
-        validate=validate.Length(min=1, max=200),
+        validate=validate.And(validate.Length(min=1, max=200), identifier),
         metadata={"description": "Took part in (or missed) this activity."},
     )
     referred_from = fields.Date()

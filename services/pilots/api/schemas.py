@@ -11,17 +11,22 @@ from services.pilots.domain import vocabulary as v
 from services.pilots.domain.lifecycle import PHASES
 from shared.reference.regions import region_codes
 from shared.resources import PageQuery
+from shared.validation import FullMatch, StrictSchema, identifier, int_range, number_range
 
-SLUG = validate.Regexp(
-    r"^[a-z0-9][a-z0-9-]{1,62}$", error="Use 2–63 lower-case letters, digits and hyphens."
+SLUG = FullMatch(
+    r"[a-z0-9][a-z0-9-]{1,62}", error="Use 2–63 lower-case letters, digits and hyphens."
 )
 TEXT = validate.Length(min=1, max=500)
 REGION = validate.OneOf(sorted(region_codes()))
 
 
-class Strict(Schema):
-    class Meta:
-        unknown = RAISE
+#: The user's id in the identity provider (a token's ``sub``).
+SUBJECT = validate.And(validate.Length(min=1, max=200), identifier)
+BUSINESS_ID = FullMatch(r"\d{7}-\d", error="A Y-tunnus is 1234567-8.")
+
+
+class Strict(StrictSchema):
+    pass
 
 
 # --- regions and organisations ----------------------------------------------------------------
@@ -40,7 +45,7 @@ class OrganisationIn(Strict):
     type = fields.String(required=True, validate=validate.OneOf(v.ORGANISATION_TYPES))
     business_id = fields.String(
         allow_none=True,
-        validate=validate.Regexp(r"^\d{7}-\d$", error="A Y-tunnus is 1234567-8."),
+        validate=BUSINESS_ID,
         metadata={"description": "Y-tunnus (business id)."},
     )
     region_code = fields.String(allow_none=True, validate=REGION)
@@ -49,9 +54,7 @@ class OrganisationIn(Strict):
 class OrganisationPatch(Strict):
     name = fields.String(validate=TEXT)
     type = fields.String(validate=validate.OneOf(v.ORGANISATION_TYPES))
-    business_id = fields.String(
-        allow_none=True, validate=validate.Regexp(r"^\d{7}-\d$", error="A Y-tunnus is 1234567-8.")
-    )
+    business_id = fields.String(allow_none=True, validate=BUSINESS_ID)
     region_code = fields.String(allow_none=True, validate=REGION)
 
 
@@ -75,7 +78,7 @@ class OrganisationQuery(PageQuery):
 class MemberSchema(Strict):
     subject = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=200),
+        validate=SUBJECT,
         metadata={"description": "The user's id in the identity provider (the token's sub)."},
     )
     role = fields.String(required=True, validate=validate.OneOf(v.MEMBER_ROLES))
@@ -98,7 +101,7 @@ class _PilotFields(Strict):
     ends_on = fields.Date(allow_none=True)
     idle_days = fields.Integer(
         load_default=30,
-        validate=validate.Range(min=1, max=365),
+        validate=int_range(1, 365),
         metadata={"description": "A case with no activity for this many days is idle."},
     )
     members = fields.List(
@@ -205,9 +208,9 @@ class _ActivityFields(Strict):
     ends_at = fields.AwareDateTime(allow_none=True)
     recurrence = fields.String(allow_none=True, validate=validate.OneOf(v.RECURRENCES))
     place_type = fields.String(required=True, validate=validate.OneOf(v.PLACE_TYPES))
-    capacity = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100_000))
+    capacity = fields.Integer(allow_none=True, validate=int_range(1, 100_000))
     workers = fields.List(
-        fields.String(validate=validate.Length(min=1, max=200)),
+        fields.String(validate=SUBJECT),
         load_default=list,
         validate=validate.Length(max=100),
     )
@@ -253,7 +256,7 @@ class ActivitySchema(Schema):
 class ActivityQuery(PageQuery):
     pilot = fields.String(validate=SLUG)
     activity_type = fields.String(validate=validate.OneOf(v.ACTIVITY_TYPES))
-    worker = fields.String(validate=validate.Length(min=1, max=200))
+    worker = fields.String(validate=SUBJECT)
     starts_from = fields.AwareDateTime(metadata={"description": "Starting at or after."})
     starts_before = fields.AwareDateTime()
     active = fields.Boolean()
@@ -265,8 +268,8 @@ class ActivityQuery(PageQuery):
 class _InstrumentFields(Strict):
     name = fields.String(required=True, validate=TEXT)
     description = fields.String(allow_none=True, validate=validate.Length(max=10_000))
-    min_value = fields.Float(allow_none=True, allow_nan=False)
-    max_value = fields.Float(allow_none=True, allow_nan=False)
+    min_value = fields.Float(allow_none=True, allow_nan=False, validate=number_range())
+    max_value = fields.Float(allow_none=True, allow_nan=False, validate=number_range())
     active = fields.Boolean(load_default=True)
 
     @validates_schema
@@ -279,7 +282,7 @@ class _InstrumentFields(Strict):
 class InstrumentIn(_InstrumentFields):
     code = fields.String(
         required=True,
-        validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$", error="Not a valid code."),
+        validate=FullMatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}", error="Not a valid code."),
     )
 
 

@@ -82,7 +82,7 @@ TABLES: dict[str, PublishedTable] = {
     )
 }
 
-_PERIOD = re.compile(r"^(\d{4})(?:-(?:(0[1-9]|1[0-2])|Q([1-4])))?$")
+_PERIOD = re.compile(r"(\d{4})(?:-(?:(0[1-9]|1[0-2])|Q([1-4])))?")
 
 
 class InvalidPeriod(ValueError):
@@ -91,11 +91,13 @@ class InvalidPeriod(ValueError):
 
 def period_months(period: str) -> tuple[date, date]:
     """The first month of ``period`` and the first month after it."""
-    match = _PERIOD.match(period)
+    match = _PERIOD.fullmatch(period)
     if match is None:
         raise InvalidPeriod("Use a month (2026-07), a quarter (2026-Q3) or a year (2026).")
     year, month, quarter = match.groups()
     y = int(year)
+    if not 1900 <= y <= 2999:
+        raise InvalidPeriod("Use a year from 1900 to 2999.")
     if month:
         start, length = date(y, int(month), 1), 1
     elif quarter:
