@@ -25,7 +25,8 @@ def normalise_identifier(text: str) -> str:
     """NFKC and trimmed; :class:`InvalidIdentifier` if an invisible character remains."""
     if text.isascii() and text.isprintable():  # the usual case: NFKC leaves such text alone
         return text.strip()
-    folded = unicodedata.normalize("NFKC", text).strip()
+    folded = unicodedata.normalize("NFKC", text)
+    # Before trimming: a trailing newline or tab is a control character too, not padding.
     if any(unicodedata.category(char) in _INVISIBLE for char in folded):
         raise InvalidIdentifier("contains a control or invisible character")
-    return folded
+    return folded.strip()
