@@ -25,6 +25,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from services.registry import gunicorn_worker_arguments  # noqa: E402
 from shared import migrations  # noqa: E402
 from shared.config import Settings  # noqa: E402
 from shared.db import UnitOfWork, make_engine, make_session_factory  # noqa: E402
@@ -130,12 +131,10 @@ def intake_stack(
             "gunicorn",
             "--bind",
             f"127.0.0.1:{port}",
-            "--workers",
-            str(web_workers),
-            "--threads",
-            str(web_threads),
-            "--worker-class",
-            "gthread",
+            *gunicorn_worker_arguments(
+                "intake",
+                dataclasses.replace(settings, web_workers=web_workers, web_threads=web_threads),
+            ),
             "--no-control-socket",
             "--log-level",
             "warning",

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.engine import make_url
 
-from services.registry import SERVICES
+from services.registry import SERVICES, gunicorn_worker_arguments
 from shared import migrations
 from shared.auth import ROLES, mint_dev_token
 from shared.config import ConfigError, Settings
@@ -168,12 +168,7 @@ def _cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
                     "gunicorn",
                     "--bind",
                     f"{settings.host}:{settings.port(name)}",
-                    "--workers",
-                    str(settings.web_workers),
-                    "--threads",
-                    str(settings.web_threads),
-                    "--worker-class",
-                    "gthread",
+                    *gunicorn_worker_arguments(name, settings),
                     "--graceful-timeout",
                     "10",
                     "--no-control-socket",

@@ -27,6 +27,13 @@ class ServiceDefinition:
     consumers: tuple[ConsumerSpec, ...]
     #: Other background workers by name: each is built from (settings, engine) and has run()/stop().
     workers: Mapping[str, Callable[[Any, Any], Any]] = field(default_factory=dict)
+    #: gunicorn's worker class for the web processes. ``gthread``: OS threads, which take turns
+    #: even while one computes (the pilots' figures, the notifications' lists). ``gevent``: for
+    #: a service whose requests are short and wait mostly on the database (intake's single items):
+    #: greenlets switch without the operating system, and a request no longer pays the thread
+    #: hand-offs of gthread's keep-alive loop (a third of intake's CPU per request, measured by
+    #: ``bench/single.py``); psycopg cooperates with gevent by itself.
+    web_worker: str = "gthread"
 
     def consumer(self, name: str) -> ConsumerSpec:
         for spec in self.consumers:
@@ -34,6 +41,18 @@ class ServiceDefinition:
                 return spec
         known = ", ".join(c.name for c in self.consumers) or "none"
         raise KeyError(f"{self.name} has no consumer {name!r} (it has: {known})")
+
+
+def gunicorn_worker_arguments(name: str, settings: Any) -> list[str]:
+    """gunicorn's arguments for the service's web processes: the worker class and its
+    concurrency (threads, or greenlets for gevent), and the number of processes."""
+    worker = SERVICES[name].web_worker
+    concurrency = (
+        ["--threads", str(settings.web_threads)]
+        if worker == "gthread"
+        else ["--worker-connections", str(settings.web_connections)]
+    )
+    return ["--workers", str(settings.web_workers), "--worker-class", worker, *concurrency]
 
 
 def consumer_queues() -> list[str]:
@@ -52,6 +71,7 @@ SERVICES: dict[str, ServiceDefinition] = {
         publishes=True,
         consumers=INTAKE_CONSUMERS,
         workers={"imports": build_import_worker},
+        web_worker="gevent",
     ),
     "pilots": ServiceDefinition(
         "pilots",

@@ -171,6 +171,9 @@ class Settings:
     #: Threads per web process: a request waiting on the database leaves the CPU to the others,
     #: and concurrent single-item requests share a transaction (intake's group commit).
     web_threads: int = 8
+    #: Requests served at once per web process of a gevent service (intake): greenlets, not
+    #: threads, so many cost little; they share the process's database connections.
+    web_connections: int = 64
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

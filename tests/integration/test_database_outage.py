@@ -79,3 +79,35 @@ def test_the_pilots_service_answers_503_while_its_database_is_away(
         assert client.get("/v1/pilots", headers=admin).status_code == 200
     finally:
         app.extensions["turvaverkko"].engine.dispose()
+
+
+def test_a_pooled_connection_left_idle_is_checked_before_use_and_replaced_if_dead(
+    settings: Settings, proxy: TcpProxy
+) -> None:
+    """Without a ping on every checkout, a connection idle long enough is still pinged: one cut
+    while it lay in the pool is replaced before a statement uses it; a connection in use a moment
+    ago is not pinged (no round trip), so its death surfaces as the statement's error."""
+    import sqlalchemy as sa
+
+    from shared.db import create_engine, ping_when_idle
+
+    url = _through(settings, proxy).database_url("intake")
+    idle_checked = create_engine(url, pool_size=1, max_overflow=0)
+    ping_when_idle(idle_checked, idle=0.0)
+    never_checked = create_engine(url, pool_size=1, max_overflow=0)
+    ping_when_idle(never_checked, idle=3600.0)
+    try:
+        for engine in (idle_checked, never_checked):
+            with engine.connect() as connection:
+                assert connection.execute(sa.text("SELECT 1")).scalar() == 1
+        proxy.cut()
+        proxy.restore()  # the pooled connections are gone; new ones can be made
+        with idle_checked.connect() as connection:
+            assert connection.execute(sa.text("SELECT 2")).scalar() == 2
+        with pytest.raises(sa.exc.OperationalError), never_checked.connect() as connection:
+            connection.execute(sa.text("SELECT 3"))
+        with never_checked.connect() as connection:  # the failure discarded the pool
+            assert connection.execute(sa.text("SELECT 4")).scalar() == 4
+    finally:
+        idle_checked.dispose()
+        never_checked.dispose()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 import pytest
@@ -150,6 +151,42 @@ def test_replaying_items_creates_no_second_event_and_returns_the_original_ids(
     single = post(intake_client, settings, "/v1/participations", items[0])
     assert single.status_code == 200 and single.get_json()["status"] == "duplicate"
     assert len(outbox_events(engines["intake"])) == 5
+
+
+def test_a_single_item_sent_again_after_its_pilot_closed_is_still_its_duplicate(
+    intake_app: Flask, intake_client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+) -> None:
+    """Single items are stored without looking up stored events first (the insert finds a twin);
+    an item that fails a check is still looked up, so a replay is a duplicate, not a refusal."""
+    first = post(intake_client, settings, "/v1/referrals", referral(3)).get_json()
+    with engines["intake"].begin() as connection:
+        connection.execute(sa.text("UPDATE pilot_ref SET active = false WHERE id = 'pilot-a'"))
+    intake_app.extensions["intake"].reference.invalidate()
+    again = post(intake_client, settings, "/v1/referrals", referral(3))
+    assert again.status_code == 200, again.get_json()
+    assert again.get_json() == {"index": 0, "status": "duplicate", "event_id": first["event_id"]}
+    new = post(intake_client, settings, "/v1/referrals", referral(4))
+    assert new.status_code == 422
+    assert new.get_json()["errors"] == [
+        {"pointer": "#/pilot_id", "detail": "The pilot is not active."}
+    ]
+
+
+def test_a_duplicate_referral_does_not_change_the_stored_profile(
+    intake_client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+) -> None:
+    """Only a stored referral states the client's profile: the same item sent again with other
+    values is a duplicate and changes nothing (single items and lists alike)."""
+    assert post(intake_client, settings, "/v1/referrals", referral(6)).status_code == 201
+    changed = referral(6) | {"gender": "male", "home_region": "02"}
+    assert post(intake_client, settings, "/v1/referrals", changed).get_json()["status"] == (
+        "duplicate"
+    )
+    assert post(intake_client, settings, "/v1/referrals", [changed]).get_json()["duplicates"] == 1
+    [profile] = stored(engines["intake"], "client")
+    assert (profile.gender, profile.home_region) == ("female", "08")
+    [event] = outbox_events(engines["intake"])
+    assert event.type == "referral.received"
 
 
 def test_idempotency_key_replays_the_first_answer_and_refuses_another_body(
@@ -563,14 +600,13 @@ def test_duplicate_and_profile_lookups_stay_index_lookups_on_a_large_table_with_
         events = driver.execute(
             "EXPLAIN " + _EVENT_IDS,
             {
-                "systems": ["bulk"] * 500,
-                "ids": [f"new-{i}" for i in range(500)],
+                "pairs": json.dumps([{"system": "bulk", "id": f"new-{i}"} for i in range(500)]),
                 "kind": "participation",
             },
         ).fetchall()
         clients = driver.execute(
             "EXPLAIN " + _CLIENTS,
-            {"key_ids": ["dev"] * 500, "pseudonyms": [f"p{i}" for i in range(500)]},
+            {"keys": json.dumps([{"key_id": "dev", "pseudonym": f"p{i}"} for i in range(500)])},
         ).fetchall()
     for plan in (events, clients):
         text = "\n".join(line for (line,) in plan)

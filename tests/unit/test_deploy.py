@@ -218,3 +218,20 @@ def test_notifications_mail_goes_to_the_development_mail_catcher(
     assert (env["TURVAVERKKO_SMTP_HOST"], env["TURVAVERKKO_SMTP_PORT"]) == ("mailpit", "1025")
     assert services["mailpit"]["image"].startswith("axllent/mailpit:v")
     assert services["mailpit"]["ports"] == ["127.0.0.1:8025:8025"]
+
+
+def test_each_web_service_in_compose_runs_the_worker_class_that_turvaverkko_run_uses(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    """intake runs gevent workers, the others gthread — in compose as under the supervisor."""
+    from services.registry import SERVICES, gunicorn_worker_arguments
+    from shared.config import Settings
+
+    for name in SERVICES:
+        command = _command(services[name])
+        wanted = gunicorn_worker_arguments(name, Settings.from_env({}))
+        worker = wanted[wanted.index("--worker-class") + 1]
+        assert command[command.index("--worker-class") + 1] == worker, name
+        concurrency = "--threads" if worker == "gthread" else "--worker-connections"
+        assert concurrency in command, name
+    assert SERVICES["intake"].web_worker == "gevent"

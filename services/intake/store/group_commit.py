@@ -109,6 +109,7 @@ class GroupCommit:
                     kind,
                     [m.validated for m in members],
                     [m.principal for m in members],
+                    look_up_stored=False,  # storing finds a twin; a new item needs no look-up
                 )
                 stored = self.intake.store(uow, prepared)  # in the members' order
                 for member, result in zip(members, stored, strict=True):

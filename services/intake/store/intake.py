@@ -12,7 +12,6 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 
 from services.intake.domain.items import (
     EVENT_TYPES,
@@ -27,12 +26,11 @@ from services.intake.domain.pseudonym import Pseudonym, Pseudonymiser
 from services.intake.domain.validation import Validated, validate_items
 from services.intake.store.tables import (
     activity_ref,
-    client,
     instrument_ref,
     pilot_ref,
 )
 from shared.auth import Principal
-from shared.db import UnitOfWork, driver_execute
+from shared.db import UnitOfWork, driver_execute, outbox_document, outbox_insert_for
 from shared.messaging.envelope import Envelope, SerializedEvent
 
 SOURCE = "/turvaverkko/intake"
@@ -113,10 +111,18 @@ class Intake:
         validated: Sequence[Validated],
         principal: Principal | Sequence[Principal],
         import_id: str | None = None,
+        *,
+        look_up_stored: bool = True,
     ) -> Prepared:
         """Check each validated item against the reference data, the caller's pilots (one
         principal for all items, or one per item) and the events already stored; pseudonymise
-        the rest and build their events."""
+        the rest and build their events.
+
+        ``look_up_stored=False`` skips the look-up of stored events for items that pass the
+        checks: storing them finds a stored twin anyway (``store`` reports it as the duplicate it
+        is), so a single new item costs no round trip for it. Items that fail a check are still
+        looked up, since a stored item sent again is a duplicate even if, say, its pilot has
+        closed since."""
         principals = [principal] * len(validated) if isinstance(principal, Principal) else principal
         results: list[ItemResult] = []
         loaded: list[tuple[int, dict[str, Any]]] = []
@@ -129,7 +135,13 @@ class Intake:
         if not loaded:
             return prepared
         pilots, activities, instruments = self.reference.snapshot(session)
-        known = _event_ids(session, kind, {(i["source_system"], i["source_id"]) for _, i in loaded})
+        known = (
+            _event_ids(session, kind, {(i["source_system"], i["source_id"]) for _, i in loaded})
+            if look_up_stored
+            else {}
+        )
+        # Items refused by a check, when stored events were not looked up: (index, pair, errors)
+        refused: list[tuple[int, tuple[str, str], list[dict[str, str]], str]] = []
 
         # (index, item, pseudonym, activity type) of the items that pass every check
         pending: list[tuple[int, dict[str, Any], Pseudonym, str | None]] = []
@@ -152,7 +164,10 @@ class Intake:
                 kind, item, principals[index], pilots, activities, instruments
             )
             if errors:
-                results.append(ItemResult(index, "rejected", errors=errors))
+                if not look_up_stored and _submits_for(principals[index], item["pilot_id"]):
+                    refused.append((index, pair, errors, item["pilot_id"]))
+                else:
+                    results.append(ItemResult(index, "rejected", errors=errors))
                 continue
             activity = activities.get(item.get("activity_id"))
             pending.append(
@@ -166,6 +181,17 @@ class Intake:
             # A later item with the same pair in this batch is a duplicate (for the same pilot).
             known[pair] = (None, item["pilot_id"])
             prepared.pilots[pair] = item["pilot_id"]
+
+        if refused:
+            stored = _event_ids(session, kind, {pair for _, pair, _, _ in refused})
+            for index, pair, errors, pilot_id in refused:
+                found = stored.get(pair)
+                if found is None:
+                    results.append(ItemResult(index, "rejected", errors=errors))
+                elif found[1] != pilot_id:
+                    results.append(ItemResult(index, "rejected", errors=_source_taken()))
+                else:
+                    results.append(ItemResult(index, "duplicate", found[0]))
 
         profiles = self._profiles(session, kind, pending, prepared.clients)
         rows: list[dict[str, Any]] = []
@@ -218,23 +244,8 @@ class Intake:
         stored meanwhile by someone else (a concurrent request, an earlier batch) is reported as
         its duplicate."""
         session = uow.session
-        if prepared.clients:
-            stmt = insert(client)
-            session.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=[client.c.key_id, client.c.pseudonym],
-                    set_={
-                        "birth_year": stmt.excluded.birth_year,
-                        "birth_month": stmt.excluded.birth_month,
-                        "gender": stmt.excluded.gender,
-                        "home_region": stmt.excluded.home_region,
-                        "updated_at": sa.func.now(),
-                    },
-                ),
-                prepared.clients,
-            )
         events = prepared.events
-        inserted = _insert_events(session, prepared.rows)
+        inserted = _store_events(session, prepared, [events[pair] for _, pair in prepared.indexes])
         originals = _event_ids(
             session, prepared.kind, {p for p, e in events.items() if e.id not in inserted}
         )
@@ -249,8 +260,7 @@ class Intake:
 
         for index, pair in prepared.indexes:
             event = events[pair]
-            if event.id in inserted:
-                uow.publish(event)
+            if event.id in inserted:  # and queued in the outbox by the same statement
                 results.append(ItemResult(index, "accepted", event.id))
             else:
                 results.append(twin(index, pair, event))
@@ -281,10 +291,8 @@ class Intake:
         keys = {(p.key_id, p.value) for _, _, p, _ in pending}
         found: dict[tuple[str, str], ClientProfile] = {}
         if keys:
-            key_ids, pseudonyms = zip(*keys, strict=True)
-            cursor = driver_execute(
-                session, _CLIENTS, {"key_ids": list(key_ids), "pseudonyms": list(pseudonyms)}
-            )
+            document = orjson.dumps([{"key_id": k, "pseudonym": p} for k, p in keys]).decode()
+            cursor = driver_execute(session, _CLIENTS, {"keys": document})
             for key_id, value, birth_year, birth_month, gender, region in cursor.fetchall():
                 found[(key_id, value)] = ClientProfile(
                     birth_year, birth_month, gender or "unknown", region
@@ -293,29 +301,44 @@ class Intake:
         return {key: found.get(key, unknown) for key in keys}
 
 
-# Batches use array parameters (unnest) rather than one bind parameter per value: the statement
-# text stays the same whatever the batch size, so it is parsed and planned once, not per request.
-# Each wanted key must be one index lookup, whatever the table's size or statistics: a plain join
-# — and a simple LATERAL subquery, which the planner flattens into one — may hash every event of
-# the kind (100 ms per batch at 200,000 events, growing with the table). LIMIT 1 (the keys are
-# unique) keeps the subquery a per-key index scan.
+# Batches are sent as one JSON document (json_to_recordset) rather than one bind parameter per
+# value or arrays: the statement text stays the same whatever the batch size, so it is parsed and
+# planned once, and a string costs the driver nothing to send (arrays are typed element by element
+# in Python). Each wanted key must be one index lookup, whatever the table's size or statistics: a
+# plain join — and a simple LATERAL subquery, which the planner flattens into one — may hash every
+# event of the kind (100 ms per batch at 200,000 events, growing with the table). LIMIT 1 (the
+# keys are unique) keeps the subquery a per-key index scan.
 _EVENT_IDS = (
-    "SELECT s.system, s.id, e.id, e.pilot_id FROM unnest(%(systems)s::text[], %(ids)s::text[]) "
-    "AS s(system, id) CROSS JOIN LATERAL (SELECT id, pilot_id FROM intake_event WHERE kind = %(kind)s "
-    "AND source_system = s.system AND source_id = s.id LIMIT 1) AS e"
-)
-_INSERT_EVENTS = (
-    "INSERT INTO intake_event (id, kind, source_system, source_id, pilot_id, key_id, pseudonym, "
-    "data, import_id) SELECT id, kind, source_system, source_id, pilot_id, key_id, pseudonym, "
-    "data, import_id FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(id text, kind text, "
-    "source_system text, source_id text, pilot_id text, key_id text, pseudonym text, data jsonb, "
-    "import_id text) ON CONFLICT ON CONSTRAINT intake_event_source DO NOTHING RETURNING id"
+    "SELECT s.system, s.id, e.id, e.pilot_id FROM json_to_recordset(%(pairs)s::json) "
+    "AS s(system text, id text) CROSS JOIN LATERAL (SELECT id, pilot_id FROM intake_event "
+    "WHERE kind = %(kind)s AND source_system = s.system AND source_id = s.id LIMIT 1) AS e"
 )
 _CLIENTS = (
     "SELECT c.key_id, c.pseudonym, c.birth_year, c.birth_month, c.gender, c.home_region "
-    "FROM unnest(%(key_ids)s::text[], %(pseudonyms)s::text[]) AS k(key_id, pseudonym) "
+    "FROM json_to_recordset(%(keys)s::json) AS k(key_id text, pseudonym text) "
     "CROSS JOIN LATERAL (SELECT * FROM client WHERE client.key_id = k.key_id "
     "AND client.pseudonym = k.pseudonym LIMIT 1) AS c"
+)
+# The new events, the profiles their referrals state and their outbox rows, in one statement (one
+# round trip): an event whose (kind, source system, source id) is already stored is skipped — a
+# concurrent twin — and so are its profile and its outbox row.
+_STORE_EVENTS = (
+    "WITH stored AS (INSERT INTO intake_event (id, kind, source_system, source_id, pilot_id, "
+    "key_id, pseudonym, data, import_id) SELECT id, kind, source_system, source_id, pilot_id, "
+    "key_id, pseudonym, data, import_id FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(id text, "
+    "kind text, source_system text, source_id text, pilot_id text, key_id text, pseudonym text, "
+    "data jsonb, import_id text) ON CONFLICT ON CONSTRAINT intake_event_source DO NOTHING "
+    "RETURNING id, key_id, pseudonym), "
+    "profiles AS (INSERT INTO client AS c (key_id, pseudonym, birth_year, birth_month, gender, "
+    "home_region) SELECT key_id, pseudonym, birth_year, birth_month, gender, home_region "
+    "FROM json_to_recordset(%(clients)s::json) AS p(key_id text, pseudonym text, "
+    "birth_year smallint, birth_month smallint, gender text, home_region text) "
+    "WHERE (p.key_id, p.pseudonym) IN (SELECT key_id, pseudonym FROM stored) "
+    "ON CONFLICT (key_id, pseudonym) DO UPDATE SET birth_year = excluded.birth_year, "
+    "birth_month = excluded.birth_month, gender = excluded.gender, "
+    "home_region = excluded.home_region, updated_at = now()), "
+    f"queued AS ({outbox_insert_for('outbox', 'stored')}) "
+    "SELECT id FROM stored"
 )
 
 
@@ -325,19 +348,24 @@ def _event_ids(
     """The ids and pilots of stored events of ``kind`` by (source system, source id)."""
     if not pairs:
         return {}
-    systems, ids = zip(*pairs, strict=True)
+    document = orjson.dumps([{"system": system, "id": source_id} for system, source_id in pairs])
     rows = driver_execute(
-        session, _EVENT_IDS, {"systems": list(systems), "ids": list(ids), "kind": kind}
+        session, _EVENT_IDS, {"pairs": document.decode(), "kind": kind}
     ).fetchall()
     return {(system, source_id): (event_id, pilot) for system, source_id, event_id, pilot in rows}
 
 
-def _insert_events(session: Any, document: str) -> set[str]:
-    """Insert the new events (a JSON array of rows); returns the ids actually inserted (a
-    concurrent twin is skipped)."""
-    if document == "[]":
+def _store_events(session: Any, prepared: Prepared, events: list[SerializedEvent]) -> set[str]:
+    """Store the prepared events with their referrals' profiles and queue them in the outbox;
+    returns the ids actually stored (a concurrent twin is skipped)."""
+    if prepared.rows == "[]":
         return set()
-    return {row[0] for row in driver_execute(session, _INSERT_EVENTS, {"rows": document})}
+    params = {
+        "rows": prepared.rows,
+        "clients": orjson.dumps(prepared.clients).decode(),
+        "outbox": outbox_document(events),
+    }
+    return {row[0] for row in driver_execute(session, _STORE_EVENTS, params)}
 
 
 class ReferenceData:
