@@ -26,6 +26,7 @@ from services.intake.store import imports
 from services.notifications.consumers import RULES_CONSUMER
 from services.notifications.consumers.dead_letters import DEAD_LETTERS, DeadLetterWatcher
 from services.notifications.consumers.sender import Sender
+from services.notifications.store.deliveries import claim
 from services.pilots.consumers import CASE_EVENTS
 from services.pilots.consumers.scheduler import run_checks
 from services.pilots.domain.calendar import HELSINKI
@@ -568,20 +569,25 @@ def test_idle_cases_are_gathered_into_one_item_and_one_email_per_person_pilot_an
     assert for_bo["link"].endswith("/cases?pilot=pilot-a&responsible=me&idle=true")
     assert told(client, settings, ANNA) == []
 
-    # Another pilot: another item. After midnight in Helsinki (still the 3rd in UTC): another day.
+    # Another pilot: another item — first for a case Cai is responsible for (the list of Cai's
+    # own), then for one with no one (the pilot's whole list, as it now gathers both). After
+    # midnight in Helsinki (still the 3rd in UTC): another day, another item.
+    deliver(handler, idle_event("pilot-b", CAI, at=MORNING))
+    [own] = [i for i in told(client, settings, CAI) if "pilot-b" in i["link"]]
+    assert own["link"].endswith("/cases?pilot=pilot-b&responsible=me&idle=true")
     after_midnight = datetime(2026, 12, 3, 22, 30, tzinfo=UTC)
     deliver(handler, idle_event("pilot-b", at=MORNING), idle_event(PILOT, at=after_midnight))
     shown = sorted((i["title"], i["link"].split("?")[1]) for i in told(client, settings, CAI))
     assert shown == [
+        ("2 cases have been idle", "pilot=pilot-b&idle=true"),
         ("4 cases have been idle", "pilot=pilot-a&idle=true"),
         ("A case has been idle", "pilot=pilot-a&idle=true"),
-        ("A case has been idle", "pilot=pilot-b&idle=true"),
     ]
 
     # E-mail: one per person, pilot and day, carrying the count it has when it is sent.
     assert emails(engines["notifications"]) == [
         (CAI, "pending", "4"),
-        (CAI, "pending", "1"),
+        (CAI, "pending", "2"),
         (CAI, "pending", "1"),
         (BO, "pending", "2"),
     ]
@@ -597,8 +603,8 @@ def test_idle_cases_are_gathered_into_one_item_and_one_email_per_person_pilot_an
         finally:
             sender.close()
         assert sorted(m.subject for m in smtp.to("cai@example.org")) == [
+            "2 cases have been idle",
             "4 cases have been idle",
-            "A case has been idle",
             "A case has been idle",
         ]
         [to_bo] = smtp.to("bo@example.org")
@@ -607,6 +613,20 @@ def test_idle_cases_are_gathered_into_one_item_and_one_email_per_person_pilot_an
     assert [s for _, s, _ in emails(engines["notifications"])] == ["delivered"] * 4
     assert "5 cases have been idle" in [i["title"] for i in told(client, settings, CAI)]
     assert len(told(client, settings, CAI)) == 3
+
+
+@pytest.mark.usefixtures("people")
+def test_a_gathered_email_a_sender_holds_keeps_the_count_it_is_being_sent_with(
+    client: FlaskClient, settings: Settings, engines: dict[str, Engine], handler: Consumer
+) -> None:
+    deliver(handler, pilot_published(PILOT, MEMBERS), idle_event(PILOT, at=MORNING))
+    taken = claim(engines["notifications"], datetime.now(UTC), ("email",), 10, timedelta(minutes=5))
+    [being_sent] = taken.deliveries
+    assert being_sent.params["count"] == 1
+    deliver(handler, idle_event(PILOT, at=MORNING + timedelta(minutes=1)))
+    # The item counts on; the e-mail being sent is not changed under its sender, nor doubled.
+    assert [i["title"] for i in told(client, settings, CAI)] == ["2 cases have been idle"]
+    assert emails(engines["notifications"]) == [(CAI, "pending", "1")]
 
 
 def waiting_rows(engine: Engine) -> list[tuple[Any, ...]]:
