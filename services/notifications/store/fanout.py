@@ -26,7 +26,9 @@ An event that tells its pilot's members, for a pilot this service has no copy of
 ``waiting_event`` (only the fields its rule reads); the pilot's ``pilot.published`` tells it, in
 its own transaction, and deletes it — so once. The two take a lock on the pilot's id first (the
 event only when it finds no pilot), so whichever commits first, the other sees it: an event is
-never left waiting for a pilot that came meanwhile.
+never left waiting for a pilot that came meanwhile. The same lock makes one writer at a time of
+a pilot's gathered items: a batch takes the locks of all its pilots first, in one order
+(``on_events``), so that batches updating the same items never deadlock.
 """
 
 from __future__ import annotations
@@ -95,6 +97,8 @@ class Gathered:
     """Where one event of a gathered rule goes: the key of its day's item, and its links."""
 
     key: str
+    #: Whose items these are: the pilot (``Gathering.by``).
+    pilot: str
     #: The link for a user the event names, and for anyone else (also an item for both).
     named_link: str
     link: str
@@ -102,6 +106,32 @@ class Gathered:
 
     def link_for(self, subject: str) -> str:
         return self.named_link if subject in self.named else self.link
+
+
+def on_events(events: list[Envelope], uow: UnitOfWork) -> None:
+    """The consumer's handler for a batch: the pilots' locks its events will take, first, in
+    one order (by pilot id), then each event as ``on_event`` does. Gathered items are per pilot
+    and every writer of a pilot's items holds its lock, so two batches over the same pilots'
+    items — in any order — wait for each other, but never in a cycle: no deadlock."""
+    session = uow.session
+    for pilot_id in sorted({p for p in (_pilot_to_lock(session, e) for e in events) if p}):
+        directory.lock_pilot(session, pilot_id)
+    for event in events:
+        on_event(event, uow)
+
+
+def _pilot_to_lock(session: Session, event: Envelope) -> str | None:
+    """The pilot whose lock telling this event takes: a gathered event's, and an event's that
+    waits for its pilot."""
+    rule = RULES.get(event.type)
+    pilot_id = event.data.get("pilot_id")
+    if rule is None or not isinstance(pilot_id, str) or not pilot_id:
+        return None
+    if rule.gather is not None and _gathered(rule, event) is not None:
+        return pilot_id
+    if needs_pilot(rule, event.data) and directory.pilot_of(session, pilot_id) is None:
+        return pilot_id
+    return None
 
 
 def on_pilot_published(event: Envelope, uow: UnitOfWork) -> None:
@@ -154,6 +184,8 @@ def tell(session: Session, event: Envelope) -> Told:
     params = message_params(rule, data, directory.pilot_names(found_pilot))
     path = link(rule, data)
     gathered = _gathered(rule, event)
+    if gathered is not None:
+        directory.lock_pilot(session, gathered.pilot)  # the pilot's gathered items: one writer
 
     users: list[str] = []
     contacts: list[directory.Contact] = []
@@ -217,6 +249,7 @@ def _gathered(rule: Rule, event: Envelope) -> Gathered | None:
     named_link, everyone = gather_links(rule, event.data)
     return Gathered(
         key=f"{event.type}/{by}/{day.isoformat()}",
+        pilot=by,
         named_link=named_link,
         link=everyone,
         named=frozenset(named_subjects(rule, event.data)),
