@@ -1,6 +1,7 @@
 """Consumers never deadlock with themselves: handler threads applying batches over the same young
 people at once — referrals, participations and outcomes, in every order — take their locks in one
-global order. Every batch succeeds on its first try (a deadlock would be retried, replayed event
+global order; so do the notifications rules consumer's threads applying batches of idle cases
+gathered into the same few items. Every batch succeeds on its first try (a deadlock would be retried, replayed event
 by event and counted toward the delivery limit), and the result is what applying the events one
 by one gives."""
 
@@ -9,21 +10,25 @@ from __future__ import annotations
 import logging
 import random
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
+from services.notifications.consumers import RULES_CONSUMER
 from services.pilots.consumers import AGGREGATES, CASE_EVENTS
 from shared.config import Settings
 from shared.db import UnitOfWork, make_session_factory
 from shared.messaging.consumer import Consumer, ConsumerSpec, Outcome
 from shared.messaging.envelope import Envelope
 from tests.integration.test_pilots_cases import outcome, participation, pilots, referral
-from tests.support.consume import deliver_batch
+from tests.support.consume import deliver, deliver_batch
+from tests.support.notifications import idle_event, pilot_published
 
 pytestmark = pytest.mark.integration
 __all__ = ["pilots"]  # the fixture, imported for its effect
@@ -137,3 +142,52 @@ def _assert_cases_follow_their_timelines(
     assert {c.pseudonym for c in cases} == referred, "one case per young person referred"
     assert all(c.follows for c in cases), "each case's last activity is its timeline's latest"
     assert all(c.moves == 1 for c in cases), "each case opened once"
+
+
+def _idle_batches(seed: int, pilots: list[str], workers: list[str]) -> list[list[Envelope]]:
+    """Batches of idle cases over the same pilots and people in shuffled orders: some with a
+    responsible worker, some without (told to the pilot's leads)."""
+    rng = random.Random(seed)
+    morning = datetime(2026, 12, 3, 7, 30, tzinfo=UTC)
+    return [
+        [
+            idle_event(rng.choice(pilots), rng.choice([*workers, None]), at=morning)
+            for _ in range(PER_BATCH)
+        ]
+        for _ in range(BATCHES)
+    ]
+
+
+def test_idle_cases_gathered_on_four_threads_never_deadlock(
+    settings: Settings,
+    engines: dict[str, Engine],
+    notifications_app: Flask,
+    failures: list[logging.LogRecord],
+) -> None:
+    """Every batch of idle cases updates the same few gathered items (one per person, pilot and
+    day) — in a different order each — and succeeds on its first try; each item counts exactly
+    the cases it gathered."""
+    engine = engines["notifications"]
+    consumer = _consumer(settings, engine, RULES_CONSUMER)
+    pilots, workers = ["pilot-idle-1", "pilot-idle-2", "pilot-idle-3"], ["w-1", "w-2", "w-3"]
+    members = {w: "worker" for w in workers} | {"lead-1": "lead", "lead-2": "lead"}
+    deliver(consumer, *(pilot_published(p, members) for p in pilots))
+    per_thread = [_idle_batches(seed, pilots, workers) for seed in range(THREADS)]
+    outcomes = _concurrently(consumer, per_thread)
+
+    assert outcomes == [Outcome.ACK] * THREADS * BATCHES
+    assert [r.getMessage() for r in failures] == [], "no batch failed, none was replayed"
+    expected: Counter[tuple[str, str]] = Counter()
+    for event in (e for batches in per_thread for batch in batches for e in batch):
+        worker = event.data["responsible_worker"]
+        for told in [worker] if worker else ["lead-1", "lead-2"]:
+            expected[(told, event.data["pilot_id"])] += 1
+    with engine.connect() as connection:
+        counted = connection.execute(
+            sa.text(
+                "SELECT recipient, split_part(gather_key, '/', 2), (params->>'count')::int "
+                "FROM notification"
+            )
+        ).all()
+    assert {(r, p): n for r, p, n in counted} == dict(expected)
+    assert len(counted) == len(expected), "one item per person and pilot"

@@ -9,8 +9,9 @@ no one."""
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pika
@@ -25,6 +26,7 @@ from services.intake.store import imports
 from services.notifications.consumers import RULES_CONSUMER
 from services.notifications.consumers.dead_letters import DEAD_LETTERS, DeadLetterWatcher
 from services.notifications.consumers.sender import Sender
+from services.notifications.store.deliveries import claim
 from services.pilots.consumers import CASE_EVENTS
 from services.pilots.consumers.scheduler import run_checks
 from services.pilots.domain.calendar import HELSINKI
@@ -32,7 +34,7 @@ from services.registry import consumer_queues
 from shared.config import Settings
 from shared.db import UnitOfWork, make_session_factory
 from shared.messaging import topology
-from shared.messaging.consumer import Consumer
+from shared.messaging.consumer import Consumer, Outcome
 from shared.messaging.envelope import CONTENT_TYPE, Envelope
 from shared.messaging.events import EventType
 from shared.messaging.outbox import OutboxRelay
@@ -41,9 +43,12 @@ from tests.support.consume import Properties, deliver
 from tests.support.intake_data import hetu, referral
 from tests.support.notifications import (
     SmtpServer,
+    idle_event,
+    pilot_published,
     processed,
     published,
     purge,
+    referral_event,
     register,
     told,
 )
@@ -175,7 +180,8 @@ def test_tasks_due_and_overdue_tell_their_assignee_and_an_idle_case_its_responsi
     pilots_client: FlaskClient,
     pilot: dict[str, Any],
 ) -> None:
-    # Two cases opened by referrals 40 days ago: one with a responsible worker, one without.
+    # Two cases opened by referrals 40 days ago (and in the system since): one with a responsible
+    # worker, one without.
     sessions = make_session_factory(engines["pilots"])
     cases = Consumer(settings, CASE_EVENTS, lambda: UnitOfWork(sessions))
     long_ago = (date.today() - timedelta(days=40)).isoformat()
@@ -194,6 +200,8 @@ def test_tasks_due_and_overdue_tell_their_assignee_and_an_idle_case_its_responsi
                 },
             ),
         )
+    with engines["pilots"].begin() as db:
+        db.execute(sa.text("UPDATE pilot_case SET created_at = now() - interval '40 days'"))
     worker = bearer(settings, "pilot_worker", subject=ANNA, pilots=[PILOT])
     listed = pilots_client.get("/v1/cases", headers=worker).get_json()["items"]
     first, second = sorted(listed, key=lambda c: c["id"])
@@ -227,8 +235,11 @@ def test_tasks_due_and_overdue_tell_their_assignee_and_an_idle_case_its_responsi
     assert sorted(i["kind"] for i in told(client, settings, BO)) == ["case_idle", "task_overdue"]
     [for_lead] = told(client, settings, CAI)  # the case without a responsible worker
     assert for_lead["kind"] == "case_idle"
-    assert for_lead["link"].endswith(f"/cases/{second['id']}")
+    assert for_lead["link"].endswith("/cases?pilot=pilot-a&idle=true")  # the pilot's idle cases
     assert for_lead["title"] == "A case has been idle"
+    [for_bo] = [i for i in told(client, settings, BO) if i["kind"] == "case_idle"]
+    assert for_bo["link"].endswith("/cases?pilot=pilot-a&responsible=me&idle=true")
+    assert second["id"] not in str(for_lead) and first["id"] not in str(for_bo)
     for nobody in (DANA, EINO, OUTSIDER):
         assert told(client, settings, nobody) == []
     for item in told(client, settings, ANNA) + told(client, settings, BO):
@@ -480,3 +491,241 @@ def test_a_rule_switched_off_tells_no_one_until_it_is_on_again(
         r["event_type"]: r["enabled"] for r in client.get("/v1/rules", headers=admin).get_json()
     }
     assert rules_now["referral.received"] is True and len(rules_now) == 8
+
+
+# --- idle cases gathered; events that wait for their pilot -------------------------------------
+# Driven through the rules consumer's own handling (idempotency record and all), without the
+# broker, with the events as their producers make them.
+
+
+@pytest.fixture
+def handler(settings: Settings, engines: dict[str, Engine], notifications_app: Flask) -> Consumer:
+    """The notifications rules consumer, handed its messages by the test."""
+    sessions = make_session_factory(engines["notifications"])
+    return Consumer(settings, RULES_CONSUMER, lambda: UnitOfWork(sessions))
+
+
+#: A scheduler's tick in the morning of 3 December 2026, Finnish time.
+MORNING = datetime(2026, 12, 3, 9, 30, tzinfo=HELSINKI)
+MEMBERS = {ANNA: "worker", BO: "worker", CAI: "lead"}
+
+
+def unread(client: FlaskClient, settings: Settings, subject: str) -> int:
+    r = client.get("/v1/notifications/unread-count", headers=bearer(settings, subject=subject))
+    return int(r.get_json()["unread"])
+
+
+def emails(engine: Engine) -> list[tuple[str, str, str | None]]:
+    """Every e-mail delivery: to whom, its status, the count its message carries."""
+    with engine.connect() as db:
+        rows = db.execute(
+            sa.text(
+                "SELECT destination, status, params->>'count' FROM delivery "
+                "WHERE channel = 'email' ORDER BY destination, id"
+            )
+        ).all()
+    return [tuple(r) for r in rows]
+
+
+@pytest.mark.usefixtures("people")
+def test_idle_cases_are_gathered_into_one_item_and_one_email_per_person_pilot_and_day(
+    client: FlaskClient, settings: Settings, engines: dict[str, Engine], handler: Consumer
+) -> None:
+    """An import's flood of idle cases: one inbox item per recipient, pilot and Helsinki day,
+    counting them, and at most one e-mail — not one of each per case."""
+    deliver(
+        handler,
+        pilot_published(PILOT, MEMBERS),
+        pilot_published("pilot-b", {CAI: "lead"}, name_fi="Toinen polku", name_sv=None),
+    )
+    unassigned = [idle_event(PILOT, at=MORNING + timedelta(minutes=n)) for n in range(3)]
+    # The first one delivered twice (a relay re-sending after a crash) is counted once.
+    assert deliver(handler, *unassigned, unassigned[0]) == [Outcome.ACK] * 4
+    assert handler.outcomes["duplicate"] == 1
+    [item] = told(client, settings, CAI)
+    assert (item["kind"], item["event_type"]) == ("case_idle", "case.idle")
+    assert item["title"] == "3 cases have been idle"  # Cai reads English
+    assert item["text"] == "3 cases in pilot Nuorten polku have had no activity for 30 days."
+    assert item["link"] == "http://127.0.0.1:8080/cases?pilot=pilot-a&idle=true"
+    assert unread(client, settings, CAI) == 1
+    for event in unassigned:
+        assert event.data["case_id"] not in str(told(client, settings, CAI))
+
+    # Read; then another idle case that evening: the same item, counting 4, unread again.
+    r = client.post(f"/v1/notifications/{item['id']}/read", headers=bearer(settings, subject=CAI))
+    assert r.status_code == 200 and unread(client, settings, CAI) == 0
+    deliver(handler, idle_event(PILOT, at=MORNING + timedelta(hours=12)))
+    [again] = told(client, settings, CAI)
+    assert again["id"] == item["id"] and again["read"] is False
+    assert again["title"] == "4 cases have been idle" and unread(client, settings, CAI) == 1
+
+    # Cases with a responsible worker: theirs, in their language, linking to their idle cases.
+    deliver(handler, idle_event(PILOT, BO, at=MORNING), idle_event(PILOT, BO, at=MORNING))
+    [for_bo] = told(client, settings, BO)
+    assert for_bo["title"] == "2 ärenden har varit inaktiva"
+    assert for_bo["text"] == (
+        "2 ärenden i piloten Ungas stig har inte haft någon aktivitet på 30 dagar."
+    )
+    assert for_bo["link"].endswith("/cases?pilot=pilot-a&responsible=me&idle=true")
+    assert told(client, settings, ANNA) == []
+
+    # Another pilot: another item — first for a case Cai is responsible for (the list of Cai's
+    # own), then for one with no one (the pilot's whole list, as it now gathers both). After
+    # midnight in Helsinki (still the 3rd in UTC): another day, another item.
+    deliver(handler, idle_event("pilot-b", CAI, at=MORNING))
+    [own] = [i for i in told(client, settings, CAI) if "pilot-b" in i["link"]]
+    assert own["link"].endswith("/cases?pilot=pilot-b&responsible=me&idle=true")
+    after_midnight = datetime(2026, 12, 3, 22, 30, tzinfo=UTC)
+    deliver(handler, idle_event("pilot-b", at=MORNING), idle_event(PILOT, at=after_midnight))
+    shown = sorted((i["title"], i["link"].split("?")[1]) for i in told(client, settings, CAI))
+    assert shown == [
+        ("2 cases have been idle", "pilot=pilot-b&idle=true"),
+        ("4 cases have been idle", "pilot=pilot-a&idle=true"),
+        ("A case has been idle", "pilot=pilot-a&idle=true"),
+    ]
+
+    # E-mail: one per person, pilot and day, carrying the count it has when it is sent.
+    assert emails(engines["notifications"]) == [
+        (CAI, "pending", "4"),
+        (CAI, "pending", "2"),
+        (CAI, "pending", "1"),
+        (BO, "pending", "2"),
+    ]
+    with SmtpServer() as smtp:
+        sender = Sender(
+            dataclasses.replace(settings, smtp_port=smtp.port), engines["notifications"]
+        )
+        try:
+            assert sender.run_once().statuses == {"delivered": 4}
+            # A fifth idle case that day, after its e-mail went: the item counts it; no e-mail.
+            deliver(handler, idle_event(PILOT, at=MORNING + timedelta(hours=13)))
+            assert sender.run_once().statuses == {}
+        finally:
+            sender.close()
+        assert sorted(m.subject for m in smtp.to("cai@example.org")) == [
+            "2 cases have been idle",
+            "4 cases have been idle",
+            "A case has been idle",
+        ]
+        [to_bo] = smtp.to("bo@example.org")
+        assert to_bo.subject == "2 ärenden har varit inaktiva"
+        assert f"/notifications/{for_bo['id']}" in to_bo.text
+    assert [s for _, s, _ in emails(engines["notifications"])] == ["delivered"] * 4
+    assert "5 cases have been idle" in [i["title"] for i in told(client, settings, CAI)]
+    assert len(told(client, settings, CAI)) == 3
+
+
+@pytest.mark.usefixtures("people")
+def test_a_gathered_email_a_sender_holds_keeps_the_count_it_is_being_sent_with(
+    client: FlaskClient, settings: Settings, engines: dict[str, Engine], handler: Consumer
+) -> None:
+    deliver(handler, pilot_published(PILOT, MEMBERS), idle_event(PILOT, at=MORNING))
+    taken = claim(engines["notifications"], datetime.now(UTC), ("email",), 10, timedelta(minutes=5))
+    [being_sent] = taken.deliveries
+    assert being_sent.params["count"] == 1
+    deliver(handler, idle_event(PILOT, at=MORNING + timedelta(minutes=1)))
+    # The item counts on; the e-mail being sent is not changed under its sender, nor doubled.
+    assert [i["title"] for i in told(client, settings, CAI)] == ["2 cases have been idle"]
+    assert emails(engines["notifications"]) == [(CAI, "pending", "1")]
+
+
+def waiting_rows(engine: Engine) -> list[tuple[Any, ...]]:
+    with engine.connect() as db:
+        rows = db.execute(
+            sa.text("SELECT event_id, event_type, pilot_id, data FROM waiting_event ORDER BY 1")
+        ).all()
+    return [tuple(r) for r in rows]
+
+
+@pytest.mark.usefixtures("people")
+def test_a_referral_that_comes_before_its_pilot_reaches_the_pilots_workers_once_it_is_published(
+    client: FlaskClient, settings: Settings, engines: dict[str, Engine], handler: Consumer
+) -> None:
+    r = client.post(
+        "/v1/webhooks",
+        json={
+            "organisation": "org-partner",
+            "url": "http://127.0.0.1:9/hook",
+            "event_types": ["referral.received"],
+        },
+        headers=bearer(settings, "admin"),
+    )
+    assert r.status_code == 201, r.get_json()
+    early = referral_event("pilot-late")
+    assert deliver(handler, early, early) == [Outcome.ACK, Outcome.ACK]
+    for nobody in (ANNA, BO, CAI):
+        assert told(client, settings, nobody) == []
+    # It waits, with nothing of it but what its rule needs: the pilot.
+    assert waiting_rows(engines["notifications"]) == [
+        (early.id, "referral.received", "pilot-late", {"pilot_id": "pilot-late"})
+    ]
+
+    published_first = pilot_published("pilot-late", MEMBERS, partners=("org-partner",))
+    deliver(handler, published_first)
+    [for_anna] = told(client, settings, ANNA)
+    [for_bo] = told(client, settings, BO)
+    assert for_anna["title"] == "Uusi ohjaus pilottiin Nuorten polku"
+    assert for_bo["title"] == "Ny remiss till piloten Ungas stig"
+    assert for_anna["link"].endswith("/pilots/pilot-late/cases?state=referred")
+    assert told(client, settings, CAI) == []
+    assert waiting_rows(engines["notifications"]) == []
+
+    # Published again — a newer version, and the first one re-sent — and the referral re-sent:
+    # told once all the same.
+    newer = pilot_published("pilot-late", MEMBERS, partners=("org-partner",), version=2)
+    deliver(handler, newer, published_first, early)
+    assert len(told(client, settings, ANNA)) == 1 and len(told(client, settings, BO)) == 1
+    with engines["notifications"].connect() as db:
+        deliveries = db.execute(
+            sa.text("SELECT channel, destination FROM delivery ORDER BY channel, destination")
+        ).all()
+    endpoint = r.get_json()["id"]
+    assert [tuple(d) for d in deliveries] == [("email", ANNA), ("email", BO), ("webhook", endpoint)]
+    shown = str(told(client, settings, ANNA)) + str(waiting_rows(engines["notifications"]))
+    for identifying in (early.data["pseudonym"], early.data["source_system"]):
+        assert identifying not in shown
+
+
+def waits_for_a_lock(engine: Engine) -> bool:
+    with engine.connect() as db:
+        return bool(
+            db.execute(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            ).scalar()
+        )
+
+
+@pytest.mark.parametrize("first", ["referral", "publication"])
+@pytest.mark.usefixtures("people")
+def test_a_referral_and_its_pilots_publication_at_the_same_moment_tell_the_workers_once(
+    client: FlaskClient,
+    settings: Settings,
+    engines: dict[str, Engine],
+    handler: Consumer,
+    first: str,
+) -> None:
+    """One transaction handles the referral, another the pilot's publication, at once: whichever
+    goes first, the other sees what it did — the workers are told, once."""
+    referral_now = referral_event("pilot-now")
+    published_now = pilot_published("pilot-now", MEMBERS)
+    held, other = (
+        (referral_now, published_now) if first == "referral" else (published_now, referral_now)
+    )
+    handlers = RULES_CONSUMER.handlers  # what the consumer does with each
+    engine = engines["notifications"]
+    sessions = make_session_factory(engine)
+    with UnitOfWork(sessions) as uow:
+        handlers[held.type](held, uow)  # done, not yet committed
+        thread = threading.Thread(target=deliver, args=(handler, other))
+        thread.start()
+        wait_until(lambda: waits_for_a_lock(engine) or not thread.is_alive(), 30, "the other")
+        waited = thread.is_alive()  # the other waits for this one to end
+        uow.commit()
+    thread.join(30)
+    assert waited and not thread.is_alive()
+    assert [i["kind"] for i in told(client, settings, ANNA)] == ["referral_received"]
+    assert [i["kind"] for i in told(client, settings, BO)] == ["referral_received"]
+    assert waiting_rows(engine) == []

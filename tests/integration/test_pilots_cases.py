@@ -414,12 +414,16 @@ def test_tasks_and_the_scheduled_checks_fire_once_per_occurrence(
             uow.commit()
         return sorted(e.type for e in published)
 
-    # a referral nobody has acted on for 41 days is idle; the enrolled case is not (its
-    # enrolment, just now, is its last activity)
+    # a referral of 41 days ago that has just come is not idle yet, nor is the enrolled case (its
+    # enrolment, just now, is its last activity); 15 days on, with nothing happening, both are
     deliver(consumer, referral("young-10", on=(date.today() - timedelta(days=41)).isoformat()))
-    assert tick() == ["case.idle", "task.due", "task.overdue"]
+    assert tick() == ["task.due", "task.overdue"]
     assert tick() == [] and tick() == []
-    assert tick(datetime.now(UTC) + timedelta(days=15)) == ["case.idle", "task.overdue"]
+    assert tick(datetime.now(UTC) + timedelta(days=15)) == [
+        "case.idle",
+        "case.idle",
+        "task.overdue",
+    ]
     assert tick(datetime.now(UTC) + timedelta(days=16)) == []
 
     done = tasks[0]
@@ -438,6 +442,52 @@ def test_tasks_and_the_scheduled_checks_fire_once_per_occurrence(
     # new activity, then a new idle spell: a new notice
     deliver(consumer, participation("young-9", (datetime.now(UTC) + timedelta(days=1)).isoformat()))
     assert tick(datetime.now(UTC) + timedelta(days=30)) == ["case.idle"]
+
+
+@pytest.mark.usefixtures("pilots")
+def test_a_case_imported_with_its_history_is_idle_only_after_idle_days_in_this_system(
+    consumer: Consumer, engines: dict[str, Engine]
+) -> None:
+    """A region's history imported today: a referral of two years ago and its participations,
+    long past. The case has been quiet for two years, but in this system for a moment: it is
+    idle only once it has been here for the pilot's ``idle_days`` (14) with nothing happening —
+    once for that spell, however much more of its history arrives; new activity, then another
+    quiet spell, is a new notice."""
+    now = datetime.now(UTC)
+    deliver(
+        consumer, referral("young-history", on=(date.today() - timedelta(days=730)).isoformat())
+    )
+    deliver(consumer, participation("young-history", (now - timedelta(days=700)).isoformat()))
+    cid = case_id(engines["pilots"], "young-history")
+    sessions = make_session_factory(engines["pilots"])
+
+    def idle(after: timedelta) -> list[str]:
+        with UnitOfWork(sessions) as uow:
+            published = run_checks(uow, now + after)
+            uow.commit()
+        return [e.data["case_id"] for e in published if e.type == EventType.CASE_IDLE]
+
+    assert idle(timedelta(0)) == []  # its last activity is long ago, but it has just come
+    assert idle(timedelta(days=13)) == []
+    assert idle(timedelta(days=15)) == [cid]  # 14 days here with nothing happening
+    assert idle(timedelta(days=16)) == []  # once per spell
+    # More of its history arrives (older than its coming here): still the same quiet spell.
+    deliver(consumer, participation("young-history", (now - timedelta(days=600)).isoformat()))
+    assert idle(timedelta(days=17)) == []
+    # Something happens, then 14 quiet days again: a new spell, a new notice — once.
+    deliver(consumer, participation("young-history", (now + timedelta(days=20)).isoformat()))
+    assert idle(timedelta(days=33)) == []
+    assert idle(timedelta(days=35)) == [cid]
+    assert idle(timedelta(days=36)) == []
+    with engines["pilots"].connect() as connection:
+        occurrences = connection.execute(
+            sa.text(
+                "SELECT occurrence FROM scheduled_notice WHERE kind = 'case.idle' "
+                "AND subject_id = :id ORDER BY occurrence"
+            ),
+            {"id": cid},
+        ).scalars()
+        assert len(list(occurrences)) == 2
 
 
 @pytest.mark.usefixtures("pilots")

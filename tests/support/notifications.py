@@ -523,6 +523,28 @@ def task_event(kind: str, assignee: str, pilot_id: str, due_on: str = "2026-11-2
     )
 
 
+def idle_event(
+    pilot_id: str, responsible_worker: str | None = None, at: datetime | None = None
+) -> Envelope:
+    """``case.idle`` as the pilots scheduler publishes it (``consumers.scheduler.run_checks``),
+    made at ``at`` (the scheduler's tick) if given."""
+    case_id = str(uuid.uuid4())
+    event = Envelope.new(
+        EventType.CASE_IDLE,
+        "/turvaverkko/pilots",
+        {
+            "case_id": case_id,
+            "pilot_id": pilot_id,
+            "state": "referred",
+            "responsible_worker": responsible_worker,
+            "last_activity_at": "2024-03-01T00:00:00+02:00",
+            "idle_days": 30,
+        },
+        subject=f"case.idle/{case_id}",
+    )
+    return dataclasses.replace(event, time=at) if at is not None else event
+
+
 def referral_event(pilot_id: str) -> Envelope:
     """``referral.received`` as intake publishes it (``domain.items.event_data``)."""
     return Envelope.new(

@@ -12,6 +12,7 @@ import pytest
 
 from services.notifications.consumers.dead_letters import dead_lettered_event
 from services.notifications.domain.messages import (
+    MANY,
     TEMPLATES,
     email_text,
     render,
@@ -21,9 +22,12 @@ from services.notifications.domain.rules import (
     LANGUAGES,
     RULES,
     WEBHOOK_EVENT_TYPES,
+    gather_links,
     link,
     mail_link,
     message_params,
+    needs_pilot,
+    rule_fields,
     webhook_data,
 )
 from shared.messaging.envelope import BATCH_CONTENT_TYPE, CONTENT_TYPE, Envelope, batch_body
@@ -67,14 +71,22 @@ def test_every_rule_has_its_message_in_every_language_and_it_names_no_one(
     rule = RULES[event_type]
     data = event_data(event_type)
     params = message_params(rule, data, {"fi": "Polku", "sv": "Stigen", "en": "Path"})
-    assert set(params) == set(rule.params)
+    assert set(params) == set(rule.params) | ({"count"} if rule.gather else set())
+    counted = [params | {"count": 12}] if rule.gather else []  # a gathered one, counting many
     for language in LANGUAGES:
-        message = render(rule.template, language, params)
-        text = email_text(message, language, "https://ui.example.org" + link(rule, data))
-        for secret in SECRETS.values():
-            assert secret not in message.title + text, (event_type, language, secret)
-        assert "{" not in message.title + message.text  # every placeholder filled
+        for shown in [params, *counted]:
+            message = render(rule.template, language, shown)
+            text = email_text(message, language, "https://ui.example.org" + link(rule, data))
+            for secret in SECRETS.values():
+                assert secret not in message.title + text, (event_type, language, secret)
+            assert "{" not in message.title + message.text  # every placeholder filled
     assert set(TEMPLATES[rule.template]) == set(LANGUAGES)
+    if rule.gather:
+        assert set(MANY[rule.template]) == set(LANGUAGES)
+        for gathered_link in gather_links(rule, data):
+            assert "c-1" not in gathered_link  # the list, never one case
+            for secret in SECRETS.values():
+                assert secret not in gathered_link
     for secret in SECRETS.values():
         assert secret not in link(rule, data)
         assert secret not in str(webhook_data(rule, data))
@@ -98,9 +110,44 @@ def test_each_language_speaks_its_own_words() -> None:
 
 def test_templates_use_only_their_rules_parameters() -> None:
     for rule in RULES.values():
-        for language, (title, text) in TEMPLATES[rule.template].items():
-            used = {name for _, name, _, _ in string.Formatter().parse(title + text) if name}
-            assert used <= set(rule.params), (rule.template, language, used - set(rule.params))
+        allowed = set(rule.params) | ({"count"} if rule.gather else set())
+        for templates in (TEMPLATES, MANY) if rule.gather else (TEMPLATES,):
+            for language, (title, text) in templates[rule.template].items():
+                used = {name for _, name, _, _ in string.Formatter().parse(title + text) if name}
+                assert used <= allowed, (rule.template, language, used - allowed)
+
+
+def test_idle_cases_gathered_say_how_many_in_every_language() -> None:
+    rule = RULES[EventType.CASE_IDLE]
+    params = message_params(rule, {"pilot_id": "p-1", "idle_days": 30}, {"fi": "Polku"})
+    assert params["count"] == 1
+    assert render(rule.template, "en", params).title == "A case has been idle"
+    many = params | {"count": 3}
+    assert render(rule.template, "en", many).text == (
+        "3 cases in pilot Polku have had no activity for 30 days."
+    )
+    assert render(rule.template, "fi", many).title == "3 asiakkuudessa ei ole tapahtunut mitään"
+    assert render(rule.template, "sv", many).title == "3 ärenden har varit inaktiva"
+    named, everyone = gather_links(rule, {"pilot_id": "p 1", "case_id": "c-1"})
+    assert (named, everyone) == (
+        "/cases?pilot=p%201&responsible=me&idle=true",
+        "/cases?pilot=p%201&idle=true",
+    )
+    # Not gathered: no count, and a count an event carried does not change the message.
+    task = RULES[EventType.TASK_DUE]
+    assert "count" not in message_params(task, {"count": 5}, None)
+
+
+def test_an_event_waits_for_its_pilot_only_if_it_tells_the_pilots_members() -> None:
+    referral, idle = RULES[EventType.REFERRAL_RECEIVED], RULES[EventType.CASE_IDLE]
+    assert needs_pilot(referral, {"pilot_id": "p"})
+    assert needs_pilot(idle, {"pilot_id": "p", "responsible_worker": None})  # its leads
+    assert not needs_pilot(idle, {"pilot_id": "p", "responsible_worker": "worker-1"})
+    assert not needs_pilot(RULES[EventType.TASK_DUE], {"pilot_id": "p", "assignee": "w"})
+    assert not needs_pilot(RULES[EventType.IMPORT_FINISHED], {"uploaded_by": "u"})
+    # What waits of a referral is its pilot, nothing that identifies anyone.
+    assert rule_fields(referral) == {"pilot_id"}
+    assert not (set(SECRETS) - {"responsible_worker"}) & rule_fields(idle)
 
 
 def test_a_link_quotes_what_it_takes_from_the_event() -> None:

@@ -1,21 +1,24 @@
 """The events the notifications service consumes: one `ConsumerSpec` per queue.
 
-``rules`` keeps the copy of the pilots and their members (``pilot.published``) and applies the
-rules to every event a rule covers: it writes inbox items and deliveries, never sends. Two
-workers that are not consumers of domain events run beside it: the ``sender``
+``rules`` keeps the copy of the pilots and their members (``pilot.published``, which also tells
+the events that waited for their pilot) and applies the rules to every event a rule covers: it
+writes inbox items and deliveries, never sends. A batch of events takes the locks of the pilots
+it will write gathered items for (or wait for) first, in one order (``store.fanout.on_events``).
+Two workers that are not consumers of domain events run beside it: the ``sender``
 (`consumers/sender.py`) and the ``dead-letters`` watcher (`consumers/dead_letters.py`).
 """
 
 from services.notifications.domain.rules import RULES
-from services.notifications.store.directory import apply_pilot
-from services.notifications.store.fanout import on_event
+from services.notifications.store.fanout import on_event, on_events, on_pilot_published
 from shared.messaging.consumer import ConsumerSpec
 from shared.messaging.events import EventType
 
 RULES_CONSUMER = ConsumerSpec(
     "notifications",
     "rules",
-    {EventType.PILOT_PUBLISHED.value: apply_pilot} | dict.fromkeys(map(str, RULES), on_event),
+    {EventType.PILOT_PUBLISHED.value: on_pilot_published}
+    | dict.fromkeys(map(str, RULES), on_event),
+    batch_handlers=dict.fromkeys(map(str, RULES), on_events),
 )
 
 CONSUMERS: tuple[ConsumerSpec, ...] = (RULES_CONSUMER,)

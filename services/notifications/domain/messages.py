@@ -3,7 +3,8 @@ happened — never who it happened to — and, in e-mail, a link into the web UI
 
 A template's ``{names}`` are a rule's message parameters (``domain.rules``); values that have a
 word in each language (a lifecycle phase, an import's kind) and dates are put in the reader's
-language here. A digest counts the day's notifications by kind.
+language here. A gathered notification counts what it gathered (``count``): more than one, and
+its message is the one for many (``MANY``). A digest counts the day's notifications by kind.
 """
 
 from __future__ import annotations
@@ -134,6 +135,25 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
+#: A gathered rule's message when it counts more than one (``count``): key → language →
+#: (title, text). With a count of one, ``TEMPLATES`` has the message.
+MANY: dict[str, dict[str, tuple[str, str]]] = {
+    "case_idle": {
+        "fi": (
+            "{count} asiakkuudessa ei ole tapahtunut mitään",
+            "{count} asiakkuudessa pilotissa {pilot} ei ole ollut tapahtumia {idle_days} päivään.",
+        ),
+        "sv": (
+            "{count} ärenden har varit inaktiva",
+            "{count} ärenden i piloten {pilot} har inte haft någon aktivitet på {idle_days} dagar.",
+        ),
+        "en": (
+            "{count} cases have been idle",
+            "{count} cases in pilot {pilot} have had no activity for {idle_days} days.",
+        ),
+    },
+}
+
 #: language → (for one, for more)
 DIGEST_TITLE = {
     "fi": ("Päivän koonti: 1 uusi ilmoitus", "Päivän koonti: {count} uutta ilmoitusta"),
@@ -250,7 +270,9 @@ def render(template: str, language: str, params: Mapping[str, Any]) -> Message:
     language = language_of(language)
     if template == "digest":
         return render_digest(language, params.get("counts") or {})
-    title, text = TEMPLATES[template][language]
+    count = params.get("count")
+    many = template in MANY and isinstance(count, int) and count != 1
+    title, text = (MANY if many else TEMPLATES)[template][language]
     values = {name: _localised(name, value, language) for name, value in params.items()}
     return Message(title.format_map(values), text.format_map(values))
 

@@ -6,6 +6,16 @@ event fields a webhook receiver gets. Everything a message or a webhook carries 
 allow-list here, so a field added to an event later (a pseudonym, a task's title) never reaches
 anyone by accident: notifications say what happened and link to it — never who it happened to.
 
+A rule may *gather* its events (``Gathering``): the events one person is told of for one pilot
+on one day (Finnish time) are one inbox item that counts them, and at most one e-mail — so that a
+flood of idle cases after a region's history is imported is one notice per pilot lead, not
+thousands.
+
+An event that tells its pilot's members (a new referral tells the pilot's workers; an idle case
+with no responsible worker, its leads) waits, if this service has no copy of its pilot yet, until
+the pilot's ``pilot.published`` comes (``needs_pilot``); what waits is only what its rule reads of
+it (``rule_fields``).
+
 Every rule is on by default; admins switch rules off and on over the API (``/v1/rules``).
 """
 
@@ -70,6 +80,23 @@ def organisation_contact(field: str, only_if: tuple[str, tuple[str, ...]]) -> Au
 
 
 @dataclass(frozen=True)
+class Gathering:
+    """A rule's events gathered per person: one inbox item per person, per the event's ``by``
+    field (its pilot) and per day in Finnish time (of the event's time), that counts them — its
+    message's ``count`` — and at most one e-mail for them (one still waiting to be sent counts
+    on; once it is sent, that day's later events add no e-mail). The item links to the list of
+    what was gathered, never to one case."""
+
+    by: str
+    #: The item's link: the list of the pilot's cases of this kind.
+    link: str
+    #: The item's link for someone the event names (a ``subject`` audience, e.g. the case's
+    #: responsible worker), not one told in its stead: the list of their own. An item that
+    #: gathers both links to ``link``.
+    named_link: str | None = None
+
+
+@dataclass(frozen=True)
 class Rule:
     event_type: str
     #: Says in a few words whom the rule tells (shown by ``GET /v1/rules``).
@@ -90,6 +117,8 @@ class Rule:
     #: or as a digest), if ``link`` names a case or a task: a view without them, so that no
     #: case's or task's id passes through mail servers. None: ``link`` names neither.
     mail_link: str | None = None
+    #: Whether (and how) one person's events of this rule are gathered into one notice a day.
+    gather: Gathering | None = None
 
 
 _TASK_FIELDS = ("pilot_id", "due_on")
@@ -99,7 +128,8 @@ RULES: dict[str, Rule] = {
     for rule in (
         Rule(
             EventType.REFERRAL_RECEIVED,
-            "A new referral: the pilot's workers.",
+            "A new referral: the pilot's workers (one that comes before its pilot is known "
+            "waits for the pilot's publication).",
             (pilot_members("worker"),),
             "referral_received",
             ("pilot",),
@@ -131,7 +161,9 @@ RULES: dict[str, Rule] = {
         ),
         Rule(
             EventType.CASE_IDLE,
-            "An idle case: its responsible worker (the pilot's leads if it has none).",
+            "A case in the system for the pilot's idle days with nothing happening: its "
+            "responsible worker (the pilot's leads if it has none); gathered into one notice "
+            "per person, pilot and day that counts the idle cases.",
             (subject("responsible_worker", fallback=pilot_members("lead")),),
             "case_idle",
             ("pilot", "idle_days"),
@@ -139,6 +171,11 @@ RULES: dict[str, Rule] = {
             webhook_fields=("pilot_id", "idle_days"),
             organisations_from="pilot",
             mail_link="/cases?responsible=me&idle=true",
+            gather=Gathering(
+                "pilot_id",
+                "/cases?pilot={pilot_id}&idle=true",
+                named_link="/cases?pilot={pilot_id}&responsible=me&idle=true",
+            ),
         ),
         Rule(
             EventType.IMPORT_FINISHED,
@@ -222,14 +259,75 @@ def mail_link(rule: Rule, data: Mapping[str, Any]) -> str:
 def message_params(
     rule: Rule, data: Mapping[str, Any], pilot_names: Mapping[str, str] | None
 ) -> dict[str, Any]:
-    """The event fields the rule's message may show (``pilot``: the pilot's name per language)."""
+    """The event fields the rule's message may show (``pilot``: the pilot's name per language);
+    a gathered rule's message also counts its events (``count``: this one)."""
     params: dict[str, Any] = {}
     for name in rule.params:
         if name == "pilot":
             params["pilot"] = dict(pilot_names or {DEFAULT_LANGUAGE: str(data.get("pilot_id"))})
         else:
             params[name] = data.get(name)
+    if rule.gather is not None:
+        params["count"] = 1
     return params
+
+
+def gather_links(rule: Rule, data: Mapping[str, Any]) -> tuple[str, str]:
+    """A gathered rule's links for this event: (for someone it names, for anyone else)."""
+    assert rule.gather is not None
+    everyone = link(rule, data, rule.gather.link)
+    return link(
+        rule, data, rule.gather.named_link
+    ) if rule.gather.named_link else everyone, everyone
+
+
+def named_subjects(rule: Rule, data: Mapping[str, Any]) -> set[str]:
+    """The users the event itself names for the rule's ``subject`` audiences (not fallbacks)."""
+    named = (data.get(a.field or "") for a in rule.audiences if a.kind == "subject")
+    return {s for s in named if isinstance(s, str) and s}
+
+
+def rule_fields(rule: Rule) -> frozenset[str]:
+    """Every event field the rule reads — for its audiences, message, links and webhooks: all an
+    event kept for later (``needs_pilot``) keeps of its data."""
+    fields = {"pilot_id", *(p for p in rule.params if p != "pilot"), *rule.webhook_fields}
+    for template in (rule.link, rule.mail_link, *_gather_templates(rule)):
+        fields.update(_fields(template or ""))
+    if rule.organisations_from not in (None, "pilot"):
+        fields.add(str(rule.organisations_from))
+    if rule.gather is not None:
+        fields.add(rule.gather.by)
+    audiences = list(rule.audiences)
+    while audiences:
+        audience = audiences.pop()
+        fields.update(f for f in (audience.field, audience.only_if and audience.only_if[0]) if f)
+        if audience.fallback is not None:
+            audiences.append(audience.fallback)
+    return frozenset(fields)
+
+
+def needs_pilot(rule: Rule, data: Mapping[str, Any]) -> bool:
+    """Whether whom the event tells depends on its pilot's members — it tells them, or falls back
+    to them because the event names no one: such an event cannot be told before this service has
+    the pilot's copy."""
+    for audience in rule.audiences:
+        if not audience.applies_to(data):
+            continue
+        current: Audience | None = audience
+        while current is not None:
+            if current.kind == "pilot_members":
+                return True
+            named = data.get(current.field or "") if current.kind == "subject" else None
+            if isinstance(named, str) and named:
+                break
+            current = current.fallback if current.kind == "subject" else None
+    return False
+
+
+def _gather_templates(rule: Rule) -> tuple[str, ...]:
+    if rule.gather is None:
+        return ()
+    return tuple(t for t in (rule.gather.link, rule.gather.named_link) if t)
 
 
 def webhook_data(rule: Rule, data: Mapping[str, Any]) -> dict[str, Any]:

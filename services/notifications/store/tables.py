@@ -4,7 +4,8 @@
   organisation, kept by admins), ``preference`` (each user's choice per channel: immediately,
   in a daily digest, or not at all), ``organisation_contact`` (the person an organisation's
   integration answers to), and ``pilot`` / ``pilot_member``: this service's copy of the pilots
-  and their members, kept from ``pilot.published``.
+  and their members, kept from ``pilot.published``; ``waiting_event``, events for a pilot not
+  copied yet.
 - What they are told: ``notification`` is the in-app inbox; ``delivery`` is one message to send
   by e-mail or webhook (or held for a digest), and ``delivery_attempt`` its log, one row per try.
 - How: ``rule_setting`` holds the admins' choices over the built-in rules;
@@ -157,12 +158,23 @@ notification = sa.Table(
         "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
     ),
     sa.Column("read_at", sa.DateTime(timezone=True)),
+    #: A gathered item (``domain.rules.Gathering``): ``<event type>/<pilot>/<day>``, the day in
+    #: Finnish time. One item per recipient and key; the events after the first count in its
+    #: ``params.count``. None for every other item.
+    sa.Column("gather_key", sa.Text),
     sa.Index(
         "notification_once_per_event",
         "event_id",
         "recipient",
         unique=True,
         postgresql_where=sa.text("event_id IS NOT NULL"),
+    ),
+    sa.Index(
+        "notification_gathered",
+        "recipient",
+        "gather_key",
+        unique=True,
+        postgresql_where=sa.text("gather_key IS NOT NULL"),
     ),
     sa.Index("notification_inbox", "recipient", "id"),
     sa.Index(
@@ -207,6 +219,10 @@ delivery = sa.Table(
     #: A digest: the day's slot it was made for. A held delivery: the digest that took it.
     sa.Column("digest_slot", sa.DateTime(timezone=True)),
     sa.Column("digest_id", sa.BigInteger, sa.ForeignKey("delivery.id")),
+    #: A gathered e-mail sent at once: the gathered inbox item's key (``notification``). One per
+    #: channel, destination and key, so one e-mail a day per recipient and pilot; while it waits to
+    #: be sent the day's later events count on in its ``params.count``.
+    sa.Column("gather_key", sa.Text),
     *timestamp_columns(),
     sa.Index(
         "delivery_once_per_event",
@@ -215,6 +231,14 @@ delivery = sa.Table(
         "destination",
         unique=True,
         postgresql_where=sa.text("event_id IS NOT NULL"),
+    ),
+    sa.Index(
+        "delivery_gathered",
+        "channel",
+        "destination",
+        "gather_key",
+        unique=True,
+        postgresql_where=sa.text("gather_key IS NOT NULL"),
     ),
     sa.Index(
         "delivery_one_digest_a_day",
@@ -252,4 +276,23 @@ delivery_attempt = sa.Table(
     #: an address's credentials or a secret.
     sa.Column("error", sa.Text),
     sa.UniqueConstraint("delivery_id", "attempt", name="delivery_attempt_once"),
+)
+
+#: Events that tell their pilot's members, come before this service has the pilot's copy (a
+#: referral for a pilot whose ``pilot.published`` is still on its way): kept until it comes, then
+#: told in that event's transaction and deleted — once. ``data`` is only the fields the event's
+#: rule reads (``domain.rules.rule_fields``: for a referral, its pilot), never the rest.
+waiting_event = sa.Table(
+    "waiting_event",
+    metadata,
+    sa.Column("event_id", sa.Text, primary_key=True),
+    sa.Column("event_type", sa.Text, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("time", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("pilot_id", sa.Text, nullable=False),
+    sa.Column("data", postgresql.JSONB, nullable=False),
+    sa.Column(
+        "received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Index("waiting_event_by_pilot", "pilot_id", "event_id"),
 )

@@ -1,11 +1,18 @@
 """The scheduled checks: a task due today (``task.due``), a task past its due date and not done
-(``task.overdue``), a case with no activity for its pilot's ``idle_days`` (``case.idle``).
+(``task.overdue``), a case that has been in this system for its pilot's ``idle_days`` with
+nothing happening (``case.idle``).
+
+A case is idle when both the time it came into this system (its row's ``created_at``) and its
+last activity are more than ``idle_days`` ago: a case imported with years of history has its
+last activity long ago, but it is not idle until it has been quiet *here* for ``idle_days``.
 
 Each is published exactly once per occurrence, not on every tick: a notice row (kind, subject,
 occurrence) is inserted with the event in one transaction, and an occurrence already noticed is
-skipped. The occurrence is the task's due date (moved, it is due again) or the case's last
-activity (a new spell of idleness after new activity is a new occurrence). Several schedulers
-may run at once; the notice rows keep each occurrence single.
+skipped. The occurrence is the task's due date (moved, it is due again) or the moment the case's
+quiet spell began — the later of its coming here and its last activity. That moment stays put for
+the whole spell (more history older than the case's coming, imported later, moves the last
+activity but not the later of the two), and new activity moves it: then a new quiet spell is a
+new occurrence. Several schedulers may run at once; the notice rows keep each occurrence single.
 """
 
 from __future__ import annotations
@@ -58,12 +65,13 @@ def run_checks(uow: UnitOfWork, now: datetime | None = None) -> list[Envelope]:
                 },
             )
         )
+    quiet_since = sa.func.greatest(pilot_case.c.created_at, pilot_case.c.last_activity_at)
     idle = session.execute(
-        sa.select(pilot_case, pilot.c.idle_days)
+        sa.select(pilot_case, pilot.c.idle_days, quiet_since.label("quiet_since"))
         .join(pilot, pilot.c.id == pilot_case.c.pilot_id)
         .where(
             pilot_case.c.state.in_(IDLE_STATES),
-            pilot_case.c.last_activity_at
+            quiet_since
             < sa.bindparam("now", now) - sa.func.make_interval(0, 0, 0, pilot.c.idle_days),
         )
     ).mappings()
@@ -72,7 +80,10 @@ def run_checks(uow: UnitOfWork, now: datetime | None = None) -> list[Envelope]:
             (
                 EventType.CASE_IDLE,
                 found["id"],
-                found["last_activity_at"].astimezone(UTC).isoformat(),
+                # The spell's start. For a case last active after it came here, that is its last
+                # activity: the occurrence an earlier version used, so a spell noticed before is
+                # not noticed again.
+                found["quiet_since"].astimezone(UTC).isoformat(),
                 {
                     "case_id": found["id"],
                     "pilot_id": found["pilot_id"],
