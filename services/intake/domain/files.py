@@ -8,6 +8,11 @@ dicts the JSON API would have received, one per row, and leaves validation to th
 The rows describe child-welfare clients, so no message made here ever contains a cell's value:
 a row error says the row number, the field and a fixed text; a file error names columns only.
 
+A CSV record is one physical line: **a cell cannot contain a line break** (no field of these tables
+can hold one: they are codes, ids, dates and numbers). A quote left open at the end of its line is
+therefore a broken quote, reported as that row's error, and reading resumes at the next line; so
+every line of the file has its result and a stray quote never swallows the rows after it.
+
 Reading streams: the file is read in chunks and decoded incrementally, so memory stays flat however
 many rows there are.
 """
@@ -44,8 +49,8 @@ class FileFormatError(ValueError):
 class RowError:
     """One row that cannot become an item; the rest of the file is still read.
 
-    ``row`` is the CSV record number with the header as row 1 (so the first data row is 2), or the
-    1-based line number in NDJSON. ``field`` is the canonical field name, or None for a problem
+    ``row`` is the 1-based physical line number, in CSV (where a record is one line; a header on
+    the first line is row 1, so the first data row is 2) and NDJSON alike. ``field`` is the canonical field name, or None for a problem
     with the whole row. ``message`` is a fixed text and never contains a cell's value.
     """
 
@@ -252,7 +257,7 @@ def read_items(
     yielded. The rows are read as the returned iterator is consumed; the only error it raises is
     FileFormatError for a CSV line over :data:`MAX_LINE_CHARS`, after which nothing more can be
     read. Rows that are empty (or contain only empty cells) are skipped but still counted in row
-    numbers.
+    numbers. Every other line yields exactly one result.
 
     CSV items carry strings with Finnish dates, decimal commas and value words converted to the
     API's forms; NDJSON items are the JSON objects as they are.
@@ -372,32 +377,60 @@ def _is_blank(cells: list[str]) -> bool:
     return not "".join(cells).strip()
 
 
+class _LineBreakInCell(Exception):
+    """The csv reader asked for a second line within one record."""
+
+
+class _OneLine:
+    """The csv reader's input: the one line :func:`_read_csv` hands it for each record.
+
+    No field of these tables can hold a line break (they are codes, ids, dates and numbers), so a
+    record is exactly one physical line. The reader asks for another line only when a quoted cell
+    is still open at the line's end; then this raises :class:`_LineBreakInCell` instead of giving
+    it the next line, that record is reported, and the next line starts a record of its own (the
+    reader starts each record from a clean state). A stray quote thus spoils its own line only,
+    instead of swallowing the rest of the file into one cell.
+    """
+
+    __slots__ = ("line",)
+
+    def __init__(self) -> None:
+        self.line: str | None = None
+
+    def __iter__(self) -> _OneLine:
+        return self
+
+    def __next__(self) -> str:
+        line = self.line
+        if line is None:
+            raise _LineBreakInCell
+        self.line = None
+        return line
+
+
 def _read_csv(chunks: Iterator[bytes], kind: str) -> Iterator[tuple[int, Item | RowError]]:
     decoder = _SniffingDecoder()
-    lines = _text_lines(chunks, decoder)
-    # The delimiter must be known before the csv reader starts, so look ahead to the header line
-    # and then hand the lines read so far back to the reader.
-    seen: list[str] = []
-    for line in lines:
-        seen.append(line)
-        if line.strip():
+    # (line number, line): a row's number is its physical line's, the header's line being 1.
+    lines = enumerate(_text_lines(chunks, decoder), start=1)
+    source = _OneLine()
+    for _, line in lines:
+        if not line.strip():
+            continue
+        # The first line with a visible character is the header (unless its cells are all
+        # empty, e.g. a quoted empty string); the delimiter is sniffed from it.
+        reader = csv.reader(source, delimiter=_sniff_delimiter(line))
+        source.line = line
+        try:
+            header = next(reader)
+        except (csv.Error, _LineBreakInCell):
+            raise FileFormatError("The header row cannot be read as CSV.") from None
+        if not _is_blank(header):
             break
     else:
         raise FileFormatError("The file is empty.")
-    reader = csv.reader(itertools.chain(seen, lines), delimiter=_sniff_delimiter(seen[-1]))
-    row = 0
-    try:
-        for header in reader:
-            row += 1
-            if not _is_blank(header):
-                break
-        else:  # e.g. only a quoted empty string
-            raise FileFormatError("The file is empty.")
-    except csv.Error:
-        raise FileFormatError("The header row cannot be read as CSV.") from None
     if _ESCAPED_BYTE.search("".join(header)):
         raise FileFormatError(f"The header row is not valid {decoder.encoding_name}.")
-    return _csv_rows(reader, row, _columns(header, kind), decoder)
+    return _csv_rows(lines, source, reader, _columns(header, kind), decoder)
 
 
 def _columns(header: list[str], kind: str) -> list[str | None]:
@@ -453,18 +486,22 @@ def _columns(header: list[str], kind: str) -> list[str | None]:
 
 
 def _csv_rows(
-    reader: Iterator[list[str]], row: int, columns: list[str | None], decoder: _SniffingDecoder
+    lines: Iterator[tuple[int, str]],
+    source: _OneLine,
+    reader: Iterator[list[str]],
+    columns: list[str | None],
+    decoder: _SniffingDecoder,
 ) -> Iterator[tuple[int, Item | RowError]]:
     width = len(columns)
-    while True:
-        row += 1
+    for row, line in lines:
+        source.line = line
         try:
             cells = next(reader)
-        except StopIteration:
-            return
+        except _LineBreakInCell:
+            yield row, RowError(row, None, "a quoted cell is not closed on its line")
+            continue
         except csv.Error:
-            # e.g. a runaway quoted field beyond the csv module's field size limit; the reader
-            # carries on with the next line.
+            # A cell beyond the csv module's field size limit; the rest of its line is dropped.
             yield row, RowError(row, None, "the row cannot be read as CSV")
             continue
         joined = "".join(cells)

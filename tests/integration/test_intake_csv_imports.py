@@ -1,0 +1,118 @@
+"""CSV imports through the API and the import worker: every physical line of a file is accounted
+for (a broken quote spoils its own line only).
+
+All data is synthetic: identity codes made by ``format_identity_code`` with valid check characters.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from services.intake.domain.hetu import format_identity_code
+from shared.config import Settings
+from tests.integration.test_intake_imports import headers, run_worker
+
+pytestmark = pytest.mark.integration
+
+REFERRAL_HEADER = (
+    "source_system;source_id;pilot_id;personal_identity_code;gender;home_region;"
+    "referring_organisation_type;reason;referred_on\r\n"
+)
+
+
+def code(n: int) -> str:
+    """A synthetic identity code, a different person for every n."""
+    return format_identity_code(date(2008, 1, 1) + timedelta(days=n % 3000), 2 + n % 898)
+
+
+def referral_line(n: int, reason: str = "other") -> str:
+    return f"apotti;R-{n};pilot-a;{code(n)};female;08;school;{reason};1.10.2026\r\n"
+
+
+def import_file(
+    intake_app: Flask, client: FlaskClient, settings: Settings, body: str | bytes, kind: str
+) -> tuple[dict[str, Any], list[list[str]]]:
+    """Upload ``body``, run the import worker over it; the job as the API reports it, and the
+    rows of its errors CSV (header first)."""
+    data = body.encode() if isinstance(body, str) else body
+    r = client.post(f"/v1/imports?kind={kind}", data=data, headers=headers(settings))
+    assert r.status_code == 202, r.get_json()
+    job_id = r.get_json()["id"]
+    run_worker(intake_app)
+    job = client.get(f"/v1/imports/{job_id}", headers=headers(settings)).get_json()
+    report = client.get(f"/v1/imports/{job_id}/errors", headers=headers(settings))
+    return job, list(csv.reader(io.StringIO(report.get_data(as_text=True))))
+
+
+def accounted(job: dict[str, Any]) -> int:
+    assert job["status"] == "finished", job
+    assert job["rows_read"] == job["accepted"] + job["duplicates"] + job["rejected"], job
+    return int(job["rows_read"])
+
+
+# --- Every line accounted for ---------------------------------------------------------------------
+
+
+def test_a_stray_quote_in_a_1000_row_file_is_one_rejected_row_and_999_are_accepted(
+    intake_app: Flask, intake_client: FlaskClient, settings: Settings
+) -> None:
+    lines = [referral_line(n, '"other' if n == 2 else "other") for n in range(1, 1001)]
+    job, errors = import_file(
+        intake_app, intake_client, settings, REFERRAL_HEADER + "".join(lines), "referral"
+    )
+    assert accounted(job) == 1000
+    assert (job["accepted"], job["duplicates"], job["rejected"]) == (999, 0, 1)
+    assert errors == [
+        ["row", "field", "message"],
+        ["3", "", "a quoted cell is not closed on its line"],  # the header is row 1
+    ]
+
+
+@pytest.mark.parametrize(
+    "long_line",
+    [
+        # A quote opened before 100,000 characters and never closed: it used to take the
+        # following lines into its cell up to the csv field limit, and lose them.
+        f'apotti;R-2;pilot-a;{code(2)};female;08;school;"{"x" * 100_000}\r\n',
+        # Past the csv field limit (131,072 characters) on its own line.
+        f'apotti;R-2;pilot-a;{code(2)};female;08;school;"{"x" * 200_000}";1.10.2026\r\n',
+    ],
+    ids=["unclosed-100k", "over-the-field-limit-200k"],
+)
+def test_a_very_long_quoted_field_is_one_rejected_row_and_the_rest_are_accepted(
+    intake_app: Flask, intake_client: FlaskClient, settings: Settings, long_line: str
+) -> None:
+    lines = [long_line if n == 2 else referral_line(n) for n in range(1, 1001)]
+    job, errors = import_file(
+        intake_app, intake_client, settings, REFERRAL_HEADER + "".join(lines), "referral"
+    )
+    assert accounted(job) == 1000
+    assert (job["accepted"], job["rejected"]) == (999, 1)
+    assert [row[:2] for row in errors[1:]] == [["3", ""]]
+
+
+def test_a_quoted_field_over_many_lines_gives_one_result_per_line(
+    intake_app: Flask, intake_client: FlaskClient, settings: Settings
+) -> None:
+    """A cell cannot hold a line break: the line opening the quote is reported, and each line
+    after it is a row of its own — rejected here, as it is no referral — so no line is lost."""
+    body = (
+        REFERRAL_HEADER
+        + referral_line(1)
+        + f'apotti;R-2;pilot-a;{code(2)};female;08;school;"{"x" * 50}\r\n'
+        + f"{'x' * 50}\r\n" * 300
+        + '";1.10.2026\r\n'
+        + "".join(referral_line(n) for n in range(3, 103))
+    )
+    job, errors = import_file(intake_app, intake_client, settings, body, "referral")
+    assert accounted(job) == 1 + 1 + 300 + 1 + 100
+    assert (job["accepted"], job["rejected"]) == (101, 302)
+    assert errors[1] == ["3", "", "a quoted cell is not closed on its line"]
+    assert {int(row[0]) for row in errors[1:]} == set(range(3, 3 + 302))
