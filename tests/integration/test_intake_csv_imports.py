@@ -6,6 +6,7 @@ All data is synthetic: identity codes made by ``format_identity_code`` with vali
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from datetime import date, timedelta
@@ -116,3 +117,44 @@ def test_a_quoted_field_over_many_lines_gives_one_result_per_line(
     assert (job["accepted"], job["rejected"]) == (101, 302)
     assert errors[1] == ["3", "", "a quoted cell is not closed on its line"]
     assert {int(row[0]) for row in errors[1:]} == set(range(3, 3 + 302))
+
+
+# --- Excel's "Unicode text" ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bom", [codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE], ids=["le", "be"])
+def test_excel_unicode_text_utf16_with_tabs_is_imported(
+    intake_app: Flask, intake_client: FlaskClient, settings: Settings, bom: bytes
+) -> None:
+    encoding = "utf-16-le" if bom == codecs.BOM_UTF16_LE else "utf-16-be"
+    text = (REFERRAL_HEADER + "".join(referral_line(n) for n in range(1, 51))).replace(";", "\t")
+    job, errors = import_file(
+        intake_app, intake_client, settings, bom + text.encode(encoding), "referral"
+    )
+    assert (
+        accounted(job) == 50 and job["accepted"] == 50 and errors == [["row", "field", "message"]]
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "body"),
+    [
+        ("referral", (REFERRAL_HEADER + referral_line(1)).encode("utf-16-le")),
+        ("referral", (REFERRAL_HEADER + referral_line(1)).encode("utf-16-be")),
+        ("participation", codecs.BOM_UTF16_LE + '{"source_id": "P-1"}\n'.encode("utf-16-le")),
+    ],
+    ids=["csv-le-without-bom", "csv-be-without-bom", "ndjson-utf16"],
+)
+def test_a_utf16_file_that_cannot_be_read_fails_its_import_naming_the_encoding(
+    intake_app: Flask, intake_client: FlaskClient, settings: Settings, kind: str, body: bytes
+) -> None:
+    content_type = "text/csv" if kind == "referral" else "application/x-ndjson"
+    r = intake_client.post(
+        f"/v1/imports?kind={kind}", data=body, headers=headers(settings, content_type=content_type)
+    )
+    assert r.status_code == 202
+    run_worker(intake_app)
+    job = intake_client.get(f"/v1/imports/{r.get_json()['id']}", headers=headers(settings))
+    assert job.get_json()["status"] == "failed"
+    assert "UTF-16" in job.get_json()["failure"]
+    assert code(1) not in job.get_json()["failure"]

@@ -6,6 +6,7 @@ All data is synthetic: ids like "A-1", and identity codes that are merely shaped
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -180,6 +181,84 @@ def test_invalid_utf8_in_one_row_of_a_utf8_file_spoils_that_row_only(chunk_size:
     )
 
 
+UTF16_BOMS = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}
+
+
+def excel_unicode_text(text: str, encoding: str) -> bytes:
+    """What Excel's "Unicode text" writes: UTF-16 with a byte order mark, tab-delimited, CRLF."""
+    tabbed = text.replace(";", "\t").replace("\n", "\r\n")
+    return UTF16_BOMS[encoding] + tabbed.encode(encoding, "surrogatepass")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("chunk_size", [1, 2, 3, 5, 64, 1 << 16])
+def test_excel_unicode_text_utf16_with_a_bom_and_tabs_gives_the_same_items(
+    encoding: str, chunk_size: int
+) -> None:
+    data = excel_unicode_text(FI_FILE, encoding)
+    assert data.startswith(UTF16_BOMS[encoding]) and "\t".encode(encoding) in data
+    assert read(data, chunk_size=chunk_size) == FI_ITEMS
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_invalid_utf16_in_one_row_spoils_that_row_only(encoding: str) -> None:
+    header = ";".join(BASE["referral"])
+    text = "\n".join(
+        [
+            header,
+            "apotti;A-1;p-1;apotti;C-1;female;Päijät-Häme",
+            "apotti;A-2;p-1;apotti;C-\ud8002;female;06",  # a lone surrogate: not valid UTF-16
+            "apotti;A-3;p-1;apotti;C-3;female;\U0001f600",  # a surrogate pair is fine
+            "",
+        ]
+    )
+    assert read(excel_unicode_text(text, encoding), chunk_size=5) == [
+        (2, {**BASE["referral"], "home_region": "Päijät-Häme"}),
+        (3, RowError(3, None, "the row is not valid UTF-16")),
+        (4, {**BASE["referral"], "source_id": "A-3", "client_id": "C-3", "home_region": "😀"}),
+    ]
+
+
+def test_a_utf16_file_cut_in_the_middle_of_a_character_reports_its_last_row() -> None:
+    header = ";".join(BASE["referral"])
+    data = excel_unicode_text(f"{header}\napotti;A-1;p-1;apotti;C-1;female;06", "utf-16-le")
+    assert read(data[:-1]) == [(2, RowError(2, None, "the row is not valid UTF-16"))]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("fmt", ["csv", "ndjson"])
+def test_utf16_without_a_bom_is_refused_as_a_whole_naming_the_encoding(
+    encoding: str, fmt: files.Format
+) -> None:
+    text = FI_FILE if fmt == "csv" else json.dumps(BASE["referral"]) + "\n"
+    with pytest.raises(FileFormatError, match="UTF-16 without a byte order mark") as caught:
+        read(text.encode(encoding), fmt=fmt, chunk_size=3)
+    assert HETU not in str(caught.value)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_ndjson_in_utf16_even_with_a_bom_is_refused_naming_the_encoding(encoding: str) -> None:
+    data = UTF16_BOMS[encoding] + (json.dumps(BASE["referral"]) + "\n").encode(encoding)
+    with pytest.raises(FileFormatError, match=r"UTF-16.*must be UTF-8"):
+        read(data, fmt="ndjson")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "ndjson"])
+def test_utf32_is_refused_naming_the_encoding(fmt: files.Format) -> None:
+    with pytest.raises(FileFormatError, match="UTF-32"):
+        read(FI_FILE.encode("utf-32"), fmt=fmt)
+
+
+def test_a_few_nul_bytes_in_a_utf8_file_spoil_no_more_than_their_row() -> None:
+    header = ";".join(BASE["referral"])
+    data = (
+        f"{header}\napotti;A-1;p-1;apotti;C-1;female;06\napotti;A-2\x00;p-1;apotti;C-2;female;06\n"
+    )
+    results = read(data)
+    assert results[0] == (2, BASE["referral"])
+    assert results[1][0] == 3  # NUL is a character the schema refuses in an identifier
+
+
 # --- Delimiters, headers -------------------------------------------------------------------------
 
 
@@ -188,6 +267,32 @@ def test_semicolon_and_comma_delimiters_give_the_same_items() -> None:
     semicolon, comma = csv_text(rows, ";"), csv_text(rows, ",")
     assert '"a;b,c"' in semicolon and '"a;b,c"' in comma
     assert read(semicolon) == read(comma) == [(2, rows[0]), (3, rows[1])]
+
+
+def test_tab_delimited_file_gives_the_same_items() -> None:
+    rows = [BASE["referral"], {**BASE["referral"], "source_id": "A-2", "home_region": "a;b,c"}]
+    assert read(csv_text(rows, "\t")) == [(2, rows[0]), (3, rows[1])]
+
+
+@pytest.mark.parametrize(
+    ("header", "delimiter"),
+    [
+        ("a;b;c", ";"),
+        ("a,b,c", ","),
+        ("a\tb\tc", "\t"),
+        ("a;b\tc", ";"),  # a tie: ';' (Finnish Excel)
+        ("a,b\tc", ","),  # a tab only when it is the clear choice
+        ("a;b,c", ";"),
+        ("a\tb\tc;d", "\t"),
+        ("a\tb;c;d", ";"),
+        ('"a\tb\tc";d', ";"),  # inside quotes nothing counts
+        ("abc", ";"),
+    ],
+)
+def test_the_delimiter_is_the_most_frequent_of_semicolon_comma_and_tab(
+    header: str, delimiter: str
+) -> None:
+    assert files._sniff_delimiter(header) == delimiter
 
 
 def test_delimiter_is_sniffed_outside_quotes() -> None:

@@ -1,8 +1,10 @@
 """Bulk files from regional client-information systems, read into intake items.
 
-A file is CSV the way Finnish systems and Excel export it (UTF-8 with or without a BOM, or
-Windows-1252; ``;`` or ``,``; Finnish or English column names; Finnish dates, decimal commas and
-value words) or NDJSON with the API's own field names. :func:`read_items` turns either into the
+A file is CSV the way Finnish systems and Excel export it (UTF-8 with or without a BOM,
+Windows-1252, or UTF-16 with a BOM as Excel's "Unicode text" writes it; ``;``, ``,`` or tab;
+Finnish or English column names; Finnish dates, decimal commas and value words) or NDJSON with the
+API's own field names, in UTF-8 only. UTF-32, UTF-16 without a byte order mark (told by its NUL
+bytes) and UTF-16 NDJSON are refused as a whole, naming the encoding. :func:`read_items` turns either into the
 dicts the JSON API would have received, one per row, and leaves validation to the item schemas.
 
 The rows describe child-welfare clients, so no message made here ever contains a cell's value:
@@ -39,6 +41,11 @@ Item = dict[str, Value]
 MAX_LINE_CHARS: Final = 1 << 20
 
 _UTF8_BOM: Final = codecs.BOM_UTF8
+_UTF16_BOMS: Final = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_UTF32_BOMS: Final = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+#: How many bytes of a file's start decide its encoding family (BOM, or NUL bytes for BOM-less
+#: UTF-16), unless the file is shorter.
+_SNIFF_BYTES: Final = 64
 
 
 class FileFormatError(ValueError):
@@ -289,8 +296,38 @@ _LINE: Final = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 _OTHER_LINE_BREAKS: Final = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
+def _wide_encoding(start: bytes) -> str | None:
+    """The encoding the first bytes of a file show, if it is not an 8-bit one: "UTF-32" or
+    "UTF-16" by a byte order mark, or "UTF-16 without a byte order mark" if at least a quarter of
+    the bytes are NUL (ASCII text in UTF-16 is half NUL bytes; 8-bit text has none)."""
+    if start.startswith(_UTF32_BOMS):  # before UTF-16: FF FE 00 00 begins with FF FE
+        return "UTF-32"
+    if start.startswith(_UTF16_BOMS):
+        return "UTF-16"
+    head = start[:1024]
+    if head and head.count(0) * 4 >= len(head):
+        return "UTF-16 without a byte order mark"
+    return None
+
+
+def _escape_undecodable(error: UnicodeError) -> tuple[str, int]:
+    # What surrogateescape does for UTF-8, for UTF-16 too: it cannot escape bytes below 0x80, and a
+    # broken UTF-16 code unit has one. A lone surrogate marks the row as not valid text.
+    assert isinstance(error, UnicodeDecodeError)
+    return "\udcff" * (error.end - error.start), error.end
+
+
+_ESCAPE_ERRORS: Final = "turvaverkko.intake.files.escape"
+codecs.register_error(_ESCAPE_ERRORS, _escape_undecodable)
+
+
 class _SniffingDecoder:
-    """Decodes UTF-8 (with or without a BOM) or Windows-1252, whichever the bytes are.
+    """Decodes UTF-8 (with or without a BOM), Windows-1252, or UTF-16 with a BOM (Excel's
+    "Unicode text"), whichever the bytes are.
+
+    UTF-16 is known by its BOM in the first bytes; UTF-32, or text that looks like UTF-16 without a
+    BOM (many NUL bytes), is refused as a whole (:class:`FileFormatError`): guessing its byte order
+    would be a guess, and read as 8-bit text it would match no column name.
 
     The choice is made at the first bytes that tell the two apart: a BOM, or else the first chunk
     with a non-ASCII byte (allowing for a character cut at the chunk's end). Until then the text is
@@ -315,12 +352,20 @@ class _SniffingDecoder:
         data = self._held + data
         self._held = b""
         if self._at_start:
-            if len(data) < len(_UTF8_BOM) and not final:
-                self._held = data  # too short to tell whether a BOM begins here
+            if len(data) < _SNIFF_BYTES and not final:
+                self._held = data  # too short to tell a BOM or NUL bytes yet
                 return ""
             self._at_start = False
             if data.startswith(_UTF8_BOM):
                 return self._commit("utf-8-sig", data, final)
+            wide = _wide_encoding(data)
+            if wide == "UTF-16":
+                return self._commit("utf-16", data, final)
+            if wide is not None:
+                raise FileFormatError(
+                    f"The file is {wide}, which cannot be read: save it as UTF-8 (CSV UTF-8), "
+                    "or as UTF-16 with a byte order mark (Excel's Unicode text)."
+                )
         non_ascii = _NON_ASCII.search(data)
         if non_ascii is None:
             return data.decode("ascii")
@@ -336,9 +381,18 @@ class _SniffingDecoder:
         return ascii_part + self._commit("utf-8" if valid > invalid else "cp1252", rest, final)
 
     def _commit(self, encoding: str, data: bytes, final: bool) -> str:
-        self._decoder = codecs.getincrementaldecoder(encoding)(errors="surrogateescape")
-        self.encoding_name = "Windows-1252" if encoding == "cp1252" else "UTF-8"
+        errors = _ESCAPE_ERRORS if encoding == "utf-16" else "surrogateescape"
+        self._decoder = codecs.getincrementaldecoder(encoding)(errors=errors)
+        self.encoding_name = _ENCODING_NAMES[encoding]
         return self._decoder.decode(data, final)
+
+
+_ENCODING_NAMES: Final = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8",
+    "cp1252": "Windows-1252",
+    "utf-16": "UTF-16",
+}
 
 
 def _text_lines(chunks: Iterable[bytes], decoder: _SniffingDecoder) -> Iterator[str]:
@@ -362,15 +416,20 @@ def _text_lines(chunks: Iterable[bytes], decoder: _SniffingDecoder) -> Iterator[
 
 
 def _sniff_delimiter(line: str) -> str:
-    """``;`` or ``,``, whichever occurs more often outside quotes; ``;`` (Finnish Excel) on a tie."""
-    counts = {";": 0, ",": 0}
+    """``;``, ``,`` or a tab, whichever occurs most often outside quotes in the header line; on a
+    tie ``;`` (Finnish Excel) before ``,``, and a tab (Excel's Unicode text) only when it is the
+    clear choice."""
+    counts = {";": 0, ",": 0, "\t": 0}
     quoted = False
     for char in line:
         if char == '"':
             quoted = not quoted
         elif not quoted and char in counts:
             counts[char] += 1
-    return "," if counts[","] > counts[";"] else ";"
+    semicolons, commas, tabs = counts[";"], counts[","], counts["\t"]
+    if tabs > semicolons and tabs > commas:
+        return "\t"
+    return "," if commas > semicolons else ";"
 
 
 def _is_blank(cells: list[str]) -> bool:
@@ -586,7 +645,17 @@ def _ndjson_results(chunks: Iterator[bytes]) -> Iterator[tuple[int, Item | RowEr
 
 
 def _read_ndjson(chunks: Iterator[bytes]) -> Iterator[tuple[int, Item | RowError]]:
-    results = (result for result in _ndjson_results(chunks) if result is not None)
+    start = b""
+    for chunk in chunks:
+        start += chunk
+        if len(start) >= _SNIFF_BYTES:
+            break
+    wide = _wide_encoding(start)
+    if wide is not None:
+        # Split into lines at 0x0A, every line of it would be "not a JSON object".
+        raise FileFormatError(f"The file is {wide}; an NDJSON file must be UTF-8.")
+    lines = _ndjson_results(itertools.chain((start,), chunks))
+    results = (result for result in lines if result is not None)
     first = next(results, None)
     if first is None:
         raise FileFormatError("The file is empty.")
