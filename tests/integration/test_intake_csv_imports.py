@@ -16,6 +16,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from services.intake.domain.files import VALUE_WORDS
 from services.intake.domain.hetu import format_identity_code
 from shared.config import Settings
 from tests.integration.test_intake_imports import headers, run_worker
@@ -158,3 +159,79 @@ def test_a_utf16_file_that_cannot_be_read_fails_its_import_naming_the_encoding(
     assert job.get_json()["status"] == "failed"
     assert "UTF-16" in job.get_json()["failure"]
     assert code(1) not in job.get_json()["failure"]
+
+
+# --- Finnish and Swedish exports ------------------------------------------------------------------
+
+HEADERS = {
+    "fi": {
+        "referral": "Lähdejärjestelmä;Lähdetunniste;Pilotti;Henkilötunnus;Sukupuoli;"
+        "Hyvinvointialue;Lähettävä organisaatio;Lähettämisen syy;Lähetyspäivä",
+        "participation": "Lähdejärjestelmä;Lähdetunniste;Pilotti;Henkilötunnus;Toiminto;"
+        "Ajankohta;Kesto min;Läsnäolo;Osallistumisen laji",
+        "outcome": "Lähdejärjestelmä;Lähdetunniste;Pilotti;Henkilötunnus;Mittari;Arvo;"
+        "Mittausajankohta;Mittauspäivä",
+    },
+    "sv": {
+        "referral": "Källsystem;Källid;Pilot;Personbeteckning;Kön;Välfärdsområde;"
+        "Remitterande organisation;Remissorsak;Remissdatum",
+        "participation": "Källsystem;Källid;Pilot;Personbeteckning;Aktivitet;Tidpunkt;"
+        "Längd min;Närvaro;Deltagandeform",
+        "outcome": "Källsystem;Källid;Pilot;Personbeteckning;Mätare;Värde;Mättidpunkt;Mätdatum",
+    },
+}
+
+
+def words(column: str, language: str) -> list[str]:
+    """Every word of the language for the column, each value's words in turn."""
+    index = 0 if language == "fi" else 1
+    return [word for pair in VALUE_WORDS[column].values() for word in pair[index]]
+
+
+def export(kind: str, language: str) -> str:
+    """An export as a Finnish (or Swedish) client-information system writes it: its language's
+    column names and value words (every word of the tables, in turn), region codes without their
+    leading zero, d.m.yyyy dates, times with a dot, decimal commas."""
+    lines = [HEADERS[language][kind]]
+    if kind == "referral":
+        genders, organisations = (
+            words("gender", language),
+            words("referring_organisation_type", language),
+        )
+        reasons, regions = words("reason", language), ["8", "1", *words("home_region", language)]
+        count = max(len(genders), len(organisations), len(reasons), len(regions))
+        for n in range(count):
+            lines.append(
+                f"apotti;{language}-R-{n};pilot-a;{code(n)};{genders[n % len(genders)]};"
+                f"{regions[n % len(regions)]};{organisations[n % len(organisations)]};"
+                f"{reasons[n % len(reasons)]};{1 + n % 28}.10.2026"
+            )
+    elif kind == "participation":
+        attendance, kinds = words("attendance", language), words("kind", language)
+        for n in range(max(len(attendance), len(kinds))):
+            lines.append(
+                f"apotti;{language}-P-{n};pilot-a;{code(n)};pilot-a-act-{n % 2};"
+                f"{1 + n % 28}.10.2026 16.30;45;{attendance[n % len(attendance)]};"
+                f"{kinds[n % len(kinds)]}"
+            )
+    else:
+        for n, time_point in enumerate(words("time_point", language)):
+            lines.append(
+                f"apotti;{language}-O-{n};pilot-a;{code(n)};WEMWBS;{40 + n},5;{time_point};"
+                f"{1 + n}.11.2026"
+            )
+    return "\r\n".join(lines) + "\r\n"
+
+
+@pytest.mark.parametrize("language", ["fi", "sv"])
+@pytest.mark.parametrize("kind", ["referral", "participation", "outcome"])
+def test_a_finnish_or_swedish_export_with_every_value_word_imports_without_a_rejected_row(
+    intake_app: Flask, intake_client: FlaskClient, settings: Settings, kind: str, language: str
+) -> None:
+    body = export(kind, language)
+    assert (";8;" in body) == (kind == "referral")
+    # Excel writes Windows-1252 as often as UTF-8.
+    job, errors = import_file(intake_app, intake_client, settings, body.encode("cp1252"), kind)
+    assert errors == [["row", "field", "message"]]
+    assert accounted(job) == body.count("\r\n") - 1
+    assert job["accepted"] == job["rows_read"] and job["rejected"] == 0

@@ -13,13 +13,15 @@ import json
 import string
 import tracemalloc
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.intake.domain import files
+from services.intake.domain import files, vocabulary
 from services.intake.domain.files import FileFormatError, Item, RowError, read_items
+from shared.reference.regions import region_codes
 
 HETU = "010203A902D"  # synthetic; stands for any value that must never come back in a message
 
@@ -41,7 +43,7 @@ FI_ITEMS: list[tuple[int, Item | RowError]] = [
             "pilot_id": "pilotti-1",
             "personal_identity_code": HETU,
             "gender": "female",
-            "home_region": "Päijät-Häme",
+            "home_region": "09",  # Päijät-Häme
             "birth_date": "2010-05-04",
             "referred_on": "2024-02-01",
             "reason": "school_attendance",
@@ -55,7 +57,7 @@ FI_ITEMS: list[tuple[int, Item | RowError]] = [
             "pilot_id": "pilotti-1",
             "personal_identity_code": "020304A903E",
             "gender": "male",
-            "home_region": "Pohjois-Savo",
+            "home_region": "13",  # Pohjois-Savo
             "referred_on": "2024-01-15",
             "reason": "family_situation",
         },
@@ -156,7 +158,7 @@ def test_cp1252_is_recognised_when_the_first_chunk_is_plain_ascii() -> None:
     data = "\n".join([header, *ascii_rows, "apotti;A-x;p-1;apotti;C-x;female;Päijät-Häme", ""])
     results = read(data.encode("cp1252"), chunk_size=256)
     assert row_errors(results) == []
-    assert results[-1][1]["home_region"] == "Päijät-Häme"  # type: ignore[index]
+    assert results[-1][1]["home_region"] == "09"  # type: ignore[index]
 
 
 @pytest.mark.parametrize("chunk_size", [16, 1 << 16])
@@ -173,7 +175,7 @@ def test_invalid_utf8_in_one_row_of_a_utf8_file_spoils_that_row_only(chunk_size:
     ).encode("utf-8", "surrogateescape")
     # With the default chunk size the bad byte is in the sample the encoding is chosen from.
     results = read(data, chunk_size=chunk_size)
-    assert results[0] == (2, {**BASE["referral"], "home_region": "Päijät-Häme"})
+    assert results[0] == (2, {**BASE["referral"], "home_region": "09"})
     assert results[1] == (3, RowError(3, None, "the row is not valid UTF-8"))
     assert results[2] == (
         4,
@@ -213,7 +215,7 @@ def test_invalid_utf16_in_one_row_spoils_that_row_only(encoding: str) -> None:
         ]
     )
     assert read(excel_unicode_text(text, encoding), chunk_size=5) == [
-        (2, {**BASE["referral"], "home_region": "Päijät-Häme"}),
+        (2, {**BASE["referral"], "home_region": "09"}),
         (3, RowError(3, None, "the row is not valid UTF-16")),
         (4, {**BASE["referral"], "source_id": "A-3", "client_id": "C-3", "home_region": "😀"}),
     ]
@@ -352,6 +354,28 @@ def test_every_finnish_column_name_of_the_brief_is_known() -> None:
         assert isinstance(item, dict) and len(item) == len(columns), kind
 
 
+def test_a_swedish_header_maps_like_a_finnish_one() -> None:
+    header = "Källsystem;Källid;Pilot;Personbeteckning;Kön;Välfärdsområde"
+    assert read(f"{header}\napotti;A-1;p-1;{HETU};kvinna;8\n") == [
+        (
+            2,
+            {
+                "source_system": "apotti",
+                "source_id": "A-1",
+                "pilot_id": "p-1",
+                "personal_identity_code": HETU,
+                "gender": "female",
+                "home_region": "08",
+            },
+        )
+    ]
+
+
+def test_no_column_name_means_two_fields() -> None:
+    names = [*files._FINNISH_COLUMNS, *files._SWEDISH_COLUMNS, *files._ALL_FIELDS]
+    assert len({files._fold(name) for name in names}) == len(names)
+
+
 # --- Values --------------------------------------------------------------------------------------
 
 
@@ -419,6 +443,232 @@ def test_finnish_dates_and_decimal_commas_become_iso_and_others_pass_unchanged(
     kind: files.Kind, column: str, cell: str, expected: str
 ) -> None:
     assert one_item(kind, column, cell) == {**BASE[kind], column: expected}
+
+
+# --- Value words in Finnish and Swedish ---------------------------------------------------------
+
+#: Every coded column, the kind of file it is in, and its values.
+CODED_COLUMNS: dict[str, tuple[files.Kind, tuple[str, ...]]] = {
+    "gender": ("referral", vocabulary.GENDERS),
+    "home_region": ("referral", tuple(sorted(region_codes()))),
+    "referring_organisation_type": ("referral", vocabulary.REFERRING_ORGANISATION_TYPES),
+    "reason": ("referral", vocabulary.REFERRAL_REASONS),
+    "attendance": ("participation", vocabulary.ATTENDANCE),
+    "kind": ("participation", vocabulary.PARTICIPATION_KINDS),
+    "time_point": ("outcome", vocabulary.TIME_POINTS),
+}
+
+
+@pytest.mark.parametrize(
+    ("column", "cell", "expected"),
+    [
+        ("kind", "kulttuuri", "culture"),
+        ("kind", "Liikunta", "sports"),
+        ("kind", "ohjattu vapaa-aika", "guided_leisure"),
+        ("kind", "Ohjattu_vapaa_aika", "guided_leisure"),
+        ("kind", "yhteiskehittäminen", "co_development"),
+        ("kind", "kokemusasiantuntijuus", "co_development"),
+        ("kind", "kuulluksi tuleminen", "being_heard"),
+        ("kind", "idrott", "sports"),
+        ("kind", "motion", "sports"),
+        ("kind", "att bli hörd", "being_heard"),
+        ("reason", "perhetilanne", "family_situation"),
+        ("reason", "päihteiden käyttö", "substance_use"),
+        ("reason", "Psykisk hälsa", "mental_health"),
+        ("reason", "rikollisuus", "crime_or_risk_of_crime"),
+        ("reason", "muu", "other"),
+        ("reason", "annan", "other"),
+        ("referring_organisation_type", "lastensuojelu", "child_welfare"),
+        ("referring_organisation_type", "Hälso- och sjukvård", "health_care"),
+        ("referring_organisation_type", "koulukoti", "state_reform_school"),
+        ("referring_organisation_type", "järjestö", "ngo"),
+        ("gender", "kvinna", "female"),
+        ("gender", "icke-binär", "non_binary"),
+        ("gender", "okänd", "unknown"),
+        ("gender", "muu", "non_binary"),  # the same word is another value in another column
+        ("attendance", "deltog", "attended"),
+        ("attendance", "inställd", "cancelled"),
+        ("time_point", "uppföljning", "follow_up"),
+        ("home_region", "8", "08"),  # Excel dropped the leading zero
+        ("home_region", " 8 ", "08"),
+        ("home_region", "08", "08"),
+        ("home_region", "90", "90"),
+        ("home_region", "0", "0"),  # not a code: left to the schema
+        ("home_region", "Pirkanmaa", "08"),
+        ("home_region", "Birkaland", "08"),
+        ("home_region", "Pirkanmaan hyvinvointialue", "08"),
+        ("home_region", "PIRKANMAAN HYVINVOINTIALUE", "08"),
+        ("home_region", "Birkalands välfärdsområde", "08"),
+        ("home_region", "Helsinki", "90"),
+        ("home_region", "Helsingfors stad", "90"),
+        ("home_region", "Åland", "91"),
+        ("home_region", "Ahvenanmaa", "91"),
+        ("home_region", "Atlantis", "Atlantis"),
+        ("kind", "service", "service"),  # API values pass unchanged
+        ("kind", "jotain", "jotain"),
+    ],
+)
+def test_finnish_and_swedish_words_of_every_coded_column_map_to_api_values(
+    column: str, cell: str, expected: str
+) -> None:
+    kind = CODED_COLUMNS[column][0]
+    assert one_item(kind, column, cell) == {**BASE[kind], column: expected}
+
+
+def test_every_value_of_every_coded_column_has_a_finnish_and_a_swedish_word() -> None:
+    assert set(files.VALUE_WORDS) == set(CODED_COLUMNS)
+    for column, (_, values) in CODED_COLUMNS.items():
+        words = files.VALUE_WORDS[column]
+        assert sorted(words) == sorted(values), column
+        for value, (finnish, swedish) in words.items():
+            assert finnish and swedish, f"{column} {value}"
+
+
+def test_no_word_means_two_values_in_one_column() -> None:
+    for column, words in files.VALUE_WORDS.items():
+        meaning: dict[str, str] = {}
+        for value, (finnish, swedish) in words.items():
+            for word in (*finnish, *swedish):
+                assert meaning.setdefault(files._fold(word), value) == value, (column, word)
+            assert meaning.setdefault(value, value) == value, (column, value)
+
+
+_EVERY_WORD = [
+    (column, word, value)
+    for column, words in files.VALUE_WORDS.items()
+    for value, (finnish, swedish) in words.items()
+    for word in (*finnish, *swedish)
+]
+
+
+@pytest.mark.parametrize(("column", "word", "value"), _EVERY_WORD)
+def test_each_word_of_the_tables_maps_to_its_value_in_any_case(
+    column: str, word: str, value: str
+) -> None:
+    kind = CODED_COLUMNS[column][0]
+    for cell in (word, word.upper(), word.translate(str.maketrans("äöåÄÖÅ", "aoaAOA"))):
+        assert one_item(kind, column, cell) == {**BASE[kind], column: value}
+
+
+def test_the_readme_lists_every_word_of_the_tables() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    missing = [(column, word) for column, word, _ in _EVERY_WORD if f"`{word}`" not in readme]
+    assert missing == []
+
+
+FI_EXPORTS: dict[files.Kind, str] = {
+    "referral": "Lähdejärjestelmä;Lähdetunniste;Pilotti;Asiakasjärjestelmä;Asiakasnumero;"
+    "Syntymäkuukausi;Sukupuoli;Hyvinvointialue;Lähettävä organisaatio;Lähettämisen syy;"
+    "Lähetyspäivä\n"
+    "apotti;L-1;pilotti-1;apotti;C-1;5.2010;Nainen;8;Lastensuojelu;Perhetilanne;1.10.2026\n"
+    "apotti;L-2;pilotti-1;apotti;C-2;6.2009;Mies;Pirkanmaa;Koulu;Koulunkäynti;2.10.2026\n"
+    "apotti;L-3;pilotti-1;apotti;C-3;7.2011;Muu;Pirkanmaan hyvinvointialue;Itse;"
+    "Päihteiden käyttö;3.10.2026\n",
+    "participation": "Lähdejärjestelmä;Lähdetunniste;Pilotti;Asiakasjärjestelmä;Asiakasnumero;"
+    "Toiminto;Ajankohta;Kesto min;Läsnäolo;Osallistumisen laji\n"
+    "apotti;O-1;pilotti-1;apotti;C-1;act-1;1.10.2026 16.30;90;Osallistui;Kulttuuri\n"
+    "apotti;O-2;pilotti-1;apotti;C-1;act-2;2.10.2026 16:30;60;Poissa;Liikunta\n"
+    "apotti;O-3;pilotti-1;apotti;C-2;act-3;3.10.2026 9:00;45;Peruttu;Ohjattu vapaa-aika\n",
+    "outcome": "Lähdejärjestelmä;Lähdetunniste;Pilotti;Asiakasjärjestelmä;Asiakasnumero;"
+    "Mittari;Arvo;Mittausajankohta;Mittauspäivä\n"
+    "apotti;M-1;pilotti-1;apotti;C-1;WEMWBS;42;Lähtötilanne;1.10.2026\n"
+    "apotti;M-2;pilotti-1;apotti;C-1;WEMWBS;45,5;Seuranta;2.11.2026\n",
+}
+SV_EXPORTS: dict[files.Kind, str] = {
+    "referral": "Källsystem;Källid;Pilot;Klientsystem;Klientnummer;Födelsemånad;Kön;"
+    "Välfärdsområde;Remitterande organisation;Remissorsak;Remissdatum\n"
+    "apotti;L-1;pilotti-1;apotti;C-1;5.2010;Kvinna;8;Barnskydd;Familjesituation;1.10.2026\n"
+    "apotti;L-2;pilotti-1;apotti;C-2;6.2009;Man;Birkaland;Skola;Skolgång;2.10.2026\n"
+    "apotti;L-3;pilotti-1;apotti;C-3;7.2011;Icke-binär;Birkalands välfärdsområde;Själv;"
+    "Missbruk;3.10.2026\n",
+    "participation": "Källsystem;Källid;Pilot;Klientsystem;Klientnummer;Aktivitet;Tidpunkt;"
+    "Längd min;Närvaro;Deltagandeform\n"
+    "apotti;O-1;pilotti-1;apotti;C-1;act-1;1.10.2026 16.30;90;Deltog;Kultur\n"
+    "apotti;O-2;pilotti-1;apotti;C-1;act-2;2.10.2026 16:30;60;Frånvarande;Idrott\n"
+    "apotti;O-3;pilotti-1;apotti;C-2;act-3;3.10.2026 9:00;45;Inställd;Handledd fritid\n",
+    "outcome": "Källsystem;Källid;Pilot;Klientsystem;Klientnummer;Mätare;Värde;Mättidpunkt;"
+    "Mätdatum\n"
+    "apotti;M-1;pilotti-1;apotti;C-1;WEMWBS;42;Utgångsläge;1.10.2026\n"
+    "apotti;M-2;pilotti-1;apotti;C-1;WEMWBS;45,5;Uppföljning;2.11.2026\n",
+}
+EXPORTED_ITEMS: dict[files.Kind, list[dict[str, str]]] = {
+    "referral": [
+        {
+            "birth_year_month": "2010-05",
+            "gender": "female",
+            "home_region": "08",
+            "referring_organisation_type": "child_welfare",
+            "reason": "family_situation",
+            "referred_on": "2026-10-01",
+        },
+        {
+            "birth_year_month": "2009-06",
+            "gender": "male",
+            "home_region": "08",
+            "referring_organisation_type": "school",
+            "reason": "school_attendance",
+            "referred_on": "2026-10-02",
+        },
+        {
+            "birth_year_month": "2011-07",
+            "gender": "non_binary",
+            "home_region": "08",
+            "referring_organisation_type": "self",
+            "reason": "substance_use",
+            "referred_on": "2026-10-03",
+        },
+    ],
+    "participation": [
+        {
+            "activity_id": "act-1",
+            "occurred_at": "2026-10-01T16:30:00",
+            "duration_minutes": "90",
+            "attendance": "attended",
+            "kind": "culture",
+        },
+        {
+            "activity_id": "act-2",
+            "occurred_at": "2026-10-02T16:30:00",
+            "duration_minutes": "60",
+            "attendance": "absent",
+            "kind": "sports",
+        },
+        {
+            "activity_id": "act-3",
+            "occurred_at": "2026-10-03T09:00:00",
+            "duration_minutes": "45",
+            "attendance": "cancelled",
+            "kind": "guided_leisure",
+        },
+    ],
+    "outcome": [
+        {
+            "instrument": "WEMWBS",
+            "value": "42",
+            "time_point": "baseline",
+            "measured_on": "2026-10-01",
+        },
+        {
+            "instrument": "WEMWBS",
+            "value": "45.5",
+            "time_point": "follow_up",
+            "measured_on": "2026-11-02",
+        },
+    ],
+}
+
+
+@pytest.mark.parametrize("exports", [FI_EXPORTS, SV_EXPORTS], ids=["finnish", "swedish"])
+@pytest.mark.parametrize("kind", ["referral", "participation", "outcome"])
+def test_a_finnish_or_swedish_export_reads_into_api_values(
+    exports: dict[files.Kind, str], kind: files.Kind
+) -> None:
+    results = read(exports[kind], kind)
+    assert row_errors(results) == []
+    common = ("source_system", "source_id", "pilot_id", "client_system", "client_id")
+    assert [{k: v for k, v in item.items() if k not in common} for _, item in results] == (  # type: ignore[union-attr]
+        EXPORTED_ITEMS[kind]
+    )
 
 
 def test_cells_are_stripped_and_empty_cells_are_absent_fields() -> None:
@@ -886,13 +1136,13 @@ def test_memory_stays_flat_while_reading_a_200000_row_file() -> None:
 # apart by content is otherwise ambiguous by nature.
 _ALPHABET = string.ascii_letters + string.digits + ' ;,"\t-.:/' + "äöåÄÖÅéü"
 _cell = st.text(alphabet=_ALPHABET, max_size=12)
+# Columns without value words: a random cell could otherwise be one (e.g. "muu").
 _PLAIN_COLUMNS = (
     "source_system",
     "pilot_id",
     "client_system",
     "client_id",
-    "home_region",
-    "reason",
+    "personal_identity_code",
 )
 
 
@@ -914,7 +1164,12 @@ def test_rows_written_by_csv_writer_read_back_as_the_same_items(
     chunk_size: int,
 ) -> None:
     rows = [
-        {"source_id": f"A-{i}", "gender": genders[i], **dict(zip(_PLAIN_COLUMNS, row, strict=True))}
+        {
+            "source_id": f"A-{i}",
+            "gender": genders[i],
+            "home_region": "06",
+            **dict(zip(_PLAIN_COLUMNS, row, strict=True)),
+        }
         for i, row in enumerate(cells)
     ]
     data = csv_text(rows, delimiter).encode(encoding)

@@ -2,7 +2,8 @@
 
 A file is CSV the way Finnish systems and Excel export it (UTF-8 with or without a BOM,
 Windows-1252, or UTF-16 with a BOM as Excel's "Unicode text" writes it; ``;``, ``,`` or tab;
-Finnish or English column names; Finnish dates, decimal commas and value words) or NDJSON with the
+English, Finnish or Swedish column names; Finnish dates and decimal commas; Finnish and Swedish
+value words for every coded column (:data:`VALUE_WORDS`); one-digit region codes) or NDJSON with the
 API's own field names, in UTF-8 only. UTF-32, UTF-16 without a byte order mark (told by its NUL
 bytes) and UTF-16 NDJSON are refused as a whole, naming the encoding. :func:`read_items` turns either into the
 dicts the JSON API would have received, one per row, and leaves validation to the item schemas.
@@ -30,6 +31,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Final, Literal, get_args
+
+from shared.reference.regions import regions
 
 Kind = Literal["referral", "participation", "outcome"]
 Format = Literal["csv", "ndjson"]
@@ -152,9 +155,40 @@ _FINNISH_COLUMNS: Final = {
     "mittausajankohta": "time_point",
     "mittauspäivä": "measured_on",
 }
-_COLUMN_NAMES: Final = {_fold(name): field for name, field in _FINNISH_COLUMNS.items()} | {
-    field: field for field in _ALL_FIELDS
+_SWEDISH_COLUMNS: Final = {
+    "källsystem": "source_system",
+    "källid": "source_id",
+    "källidentifierare": "source_id",
+    "pilot": "pilot_id",
+    "personbeteckning": "personal_identity_code",
+    "klientsystem": "client_system",
+    "klientnummer": "client_id",
+    "klientid": "client_id",
+    "födelsedatum": "birth_date",
+    "födelsemånad": "birth_year_month",
+    "kön": "gender",
+    "hemregion": "home_region",
+    "välfärdsområde": "home_region",
+    "remitterande_organisation": "referring_organisation_type",
+    "remittentens_typ": "referring_organisation_type",
+    "remissorsak": "reason",
+    "orsak": "reason",
+    "remissdatum": "referred_on",
+    "aktivitet": "activity_id",
+    "tidpunkt": "occurred_at",
+    "längd_min": "duration_minutes",
+    "längd_i_minuter": "duration_minutes",
+    "närvaro": "attendance",
+    "deltagandeform": "kind",
+    "typ_av_deltagande": "kind",
+    "mätare": "instrument",
+    "värde": "value",
+    "mättidpunkt": "time_point",
+    "mätdatum": "measured_on",
 }
+_COLUMN_NAMES: Final = {
+    _fold(name): field for name, field in (_FINNISH_COLUMNS | _SWEDISH_COLUMNS).items()
+} | {field: field for field in _ALL_FIELDS}
 
 # An unknown header cell is named in the error only if it looks like a column name. Digits or
 # great length suggest a data row (no header at all), whose cells must not be echoed.
@@ -163,27 +197,103 @@ _NAMEABLE: Final = re.compile(r"[^\W\d_](?:[^\W\d]|[ \-().]){0,39}")
 
 # --- Values --------------------------------------------------------------------------------------
 
-_VALUE_WORDS: Final = {
+Words = tuple[tuple[str, ...], tuple[str, ...]]
+
+#: The words a CSV may use for the values of each coded column, by API value: (Finnish words,
+#: Swedish words). They are compared folded (see :func:`_fold`: case, ä/ö/å and the choice of space,
+#: hyphen or underscore do not matter); the API's own values and anything else pass unchanged, for
+#: the schema to judge. Within a column no word means two values. The README lists them all.
+VALUE_WORDS: Final[dict[str, dict[str, Words]]] = {
     "gender": {
-        "nainen": "female",
-        "mies": "male",
-        "muu": "non_binary",
-        "ei-binäärinen": "non_binary",
-        "ei tiedossa": "unknown",
-        "tuntematon": "unknown",
+        "female": (("nainen", "tyttö"), ("kvinna", "flicka")),
+        "male": (("mies", "poika"), ("man", "pojke")),
+        "non_binary": (("muu", "ei-binäärinen", "muunsukupuolinen"), ("icke-binär", "annat")),
+        "unknown": (("ei tiedossa", "tuntematon"), ("okänd", "uppgift saknas")),
     },
     "attendance": {
-        "osallistui": "attended",
-        "läsnä": "attended",
-        "poissa": "absent",
-        "peruttu": "cancelled",
+        "attended": (("osallistui", "läsnä"), ("deltog", "närvarande")),
+        "absent": (("poissa", "ei osallistunut"), ("frånvarande", "deltog inte")),
+        "cancelled": (("peruttu", "peruutettu"), ("inställd", "inställt")),
     },
     "time_point": {
-        "alku": "baseline",
-        "lähtötilanne": "baseline",
-        "väli": "interim",
-        "välimittaus": "interim",
-        "seuranta": "follow_up",
+        "baseline": (("alku", "lähtötilanne", "alkumittaus"), ("utgångsläge", "början")),
+        "interim": (("väli", "välimittaus"), ("mellanmätning",)),
+        "follow_up": (("seuranta", "seurantamittaus"), ("uppföljning",)),
+    },
+    "kind": {
+        "service": (("palvelu",), ("tjänst",)),
+        "culture": (("kulttuuri",), ("kultur",)),
+        "sports": (("liikunta", "urheilu"), ("idrott", "motion")),
+        "guided_leisure": (
+            ("ohjattu vapaa-aika", "ohjattu vapaa-ajan toiminta"),
+            ("handledd fritid", "handledd fritidsverksamhet"),
+        ),
+        "co_development": (
+            ("yhteiskehittäminen", "kokemusasiantuntijuus"),
+            ("samutveckling", "erfarenhetsexpertis"),
+        ),
+        "feedback": (("palaute",), ("respons", "återkoppling")),
+        "being_heard": (("kuulluksi tuleminen", "kuuleminen"), ("att bli hörd", "hörande")),
+    },
+    "referring_organisation_type": {
+        "child_welfare": (("lastensuojelu",), ("barnskydd",)),
+        "school": (("koulu", "oppilaitos"), ("skola", "läroanstalt")),
+        "health_care": (
+            ("terveydenhuolto", "terveyspalvelut"),
+            ("hälso- och sjukvård", "hälsovård"),
+        ),
+        "youth_services": (("nuorisopalvelut", "nuorisotyö"), ("ungdomstjänster", "ungdomsarbete")),
+        "police": (("poliisi",), ("polis",)),
+        "state_reform_school": (("koulukoti",), ("skolhem",)),
+        "ngo": (("järjestö",), ("organisation", "förening")),
+        "family": (("perhe", "huoltaja"), ("familj", "vårdnadshavare")),
+        "self": (("itse", "nuori itse"), ("själv",)),
+        "other": (("muu",), ("annan", "annat")),
+    },
+    "reason": {
+        "family_situation": (("perhetilanne",), ("familjesituation",)),
+        "mental_health": (("mielenterveys",), ("psykisk hälsa",)),
+        "substance_use": (("päihteet", "päihteiden käyttö"), ("missbruk", "rusmedel")),
+        "school_attendance": (("koulunkäynti", "koulupoissaolot"), ("skolgång", "skolfrånvaro")),
+        "crime_or_risk_of_crime": (("rikos", "rikollisuus"), ("brott", "brottslighet")),
+        "aftercare": (("jälkihuolto",), ("eftervård",)),
+        "placement": (("sijoitus",), ("placering",)),
+        "other": (("muu",), ("annan", "annat")),
+    },
+    # Each region by its short name and by its official one (shared/reference/regions.csv).
+    "home_region": {
+        code: (
+            tuple(dict.fromkeys((finnish, region.name_fi))),
+            tuple(dict.fromkeys((swedish, region.name_sv))),
+        )
+        for code, region in regions().items()
+        for finnish, swedish in [
+            {
+                "01": ("Itä-Uusimaa", "Östra Nyland"),
+                "02": ("Keski-Uusimaa", "Mellersta Nyland"),
+                "03": ("Länsi-Uusimaa", "Västra Nyland"),
+                "04": ("Vantaa ja Kerava", "Vanda och Kervo"),
+                "05": ("Varsinais-Suomi", "Egentliga Finland"),
+                "06": ("Satakunta", "Satakunta"),
+                "07": ("Kanta-Häme", "Egentliga Tavastland"),
+                "08": ("Pirkanmaa", "Birkaland"),
+                "09": ("Päijät-Häme", "Päijänne-Tavastland"),
+                "10": ("Kymenlaakso", "Kymmenedalen"),
+                "11": ("Etelä-Karjala", "Södra Karelen"),
+                "12": ("Etelä-Savo", "Södra Savolax"),
+                "13": ("Pohjois-Savo", "Norra Savolax"),
+                "14": ("Pohjois-Karjala", "Norra Karelen"),
+                "15": ("Keski-Suomi", "Mellersta Finland"),
+                "16": ("Etelä-Pohjanmaa", "Södra Österbotten"),
+                "17": ("Pohjanmaa", "Österbotten"),
+                "18": ("Keski-Pohjanmaa", "Mellersta Österbotten"),
+                "19": ("Pohjois-Pohjanmaa", "Norra Österbotten"),
+                "20": ("Kainuu", "Kajanaland"),
+                "21": ("Lappi", "Lappland"),
+                "90": ("Helsinki", "Helsingfors"),
+                "91": ("Ahvenanmaa", "Åland"),
+            }[code]
+        ]
     },
 }
 
@@ -197,16 +307,27 @@ _FI_DATETIME: Final = re.compile(
 _DECIMAL_COMMA: Final = re.compile(r"[+-]?\d*,\d+", re.ASCII)
 
 
-def _words(field: str) -> Callable[[str], str]:
-    table = {_fold(word): value for word, value in _VALUE_WORDS[field].items()}
+def _words(field: str, extra: dict[str, str] | None = None) -> Callable[[str], str]:
+    table: dict[str, str] = {}
+    for value, languages in VALUE_WORDS[field].items():
+        for word in itertools.chain(*languages):
+            if table.setdefault(_fold(word), value) != value:
+                raise ValueError(
+                    f"{field}: {word!r} would mean both {table[_fold(word)]} and {value}"
+                )
+    table |= extra or {}
 
     # These columns hold a handful of distinct words, so a small cache saves folding every cell.
-    @functools.lru_cache(maxsize=64)
+    @functools.lru_cache(maxsize=256)
     def convert(cell: str) -> str:
         # English (API) values and anything unknown pass unchanged: the schema judges them.
         return table.get(_fold(cell), cell)
 
     return convert
+
+
+#: Excel reads a region code as a number and drops its leading zero: 8 is 08.
+_ONE_DIGIT_REGIONS: Final = {str(n): f"{n:02}" for n in range(1, 10)}
 
 
 def _date(cell: str) -> str:
@@ -238,9 +359,8 @@ def _decimal(cell: str) -> str:
 
 
 _CONVERTERS: Final[dict[str, Callable[[str], str]]] = {
-    "gender": _words("gender"),
-    "attendance": _words("attendance"),
-    "time_point": _words("time_point"),
+    **{field: _words(field) for field in VALUE_WORDS if field != "home_region"},
+    "home_region": _words("home_region", _ONE_DIGIT_REGIONS),
     "birth_date": _date,
     "referred_on": _date,
     "measured_on": _date,
