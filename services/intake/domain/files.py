@@ -3,10 +3,11 @@
 A file is CSV the way Finnish systems and Excel export it (UTF-8 with or without a BOM,
 Windows-1252, or UTF-16 with a BOM as Excel's "Unicode text" writes it; ``;``, ``,`` or tab;
 English, Finnish or Swedish column names; Finnish dates and decimal commas; Finnish and Swedish
-value words for every coded column (:data:`VALUE_WORDS`); one-digit region codes) or NDJSON with the
-API's own field names, in UTF-8 only. UTF-32, UTF-16 without a byte order mark (told by its NUL
-bytes) and UTF-16 NDJSON are refused as a whole, naming the encoding. :func:`read_items` turns either into the
-dicts the JSON API would have received, one per row, and leaves validation to the item schemas.
+value words for every coded column (:data:`VALUE_WORDS`); one-digit region codes) or NDJSON with
+the API's own field names, in UTF-8 only. UTF-32, UTF-16 without a byte order mark (told by its
+NUL bytes) and UTF-16 NDJSON are refused as a whole, naming the encoding. :func:`read_items` turns
+either into the dicts the JSON API would have received, one per row, and leaves validation to the
+item schemas.
 
 The rows describe child-welfare clients, so no message made here ever contains a cell's value:
 a row error says the row number, the field and a fixed text; a file error names columns only.
