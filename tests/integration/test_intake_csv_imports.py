@@ -9,15 +9,18 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.engine import Engine
 
 from services.intake.domain.files import VALUE_WORDS
 from services.intake.domain.hetu import format_identity_code
+from services.intake.store.tables import import_error
 from shared.config import Settings
 from tests.integration.test_intake_imports import headers, run_worker
 
@@ -235,3 +238,60 @@ def test_a_finnish_or_swedish_export_with_every_value_word_imports_without_a_rej
     assert errors == [["row", "field", "message"]]
     assert accounted(job) == body.count("\r\n") - 1
     assert job["accepted"] == job["rows_read"] and job["rejected"] == 0
+
+
+# --- CSV injection ----------------------------------------------------------------------------------
+
+FORMULAS = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\t=1", '=HYPERLINK("x")']
+
+
+def formula_cells(rows: list[list[str]]) -> list[str]:
+    """The cells a spreadsheet would run as a formula."""
+    return [cell for row in rows for cell in row if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+def test_no_client_text_starts_a_formula_cell_in_the_errors_csv(
+    intake_app: Flask, intake_client: FlaskClient, settings: Settings
+) -> None:
+    """Formula text in every place a client controls — as keys, as values, as CSV cells — is
+    never echoed into the errors CSV: field names are the declared ones, messages fixed texts."""
+    ndjson = "\n".join(
+        json.dumps({formula: "x", "source_id": formula, "gender": formula, "pilot_id": formula})
+        for formula in FORMULAS
+    )
+    r = intake_client.post(
+        "/v1/imports?kind=referral",
+        data=ndjson,
+        headers=headers(settings, content_type="application/x-ndjson"),
+    )
+    run_worker(intake_app)
+    report = intake_client.get(
+        f"/v1/imports/{r.get_json()['id']}/errors", headers=headers(settings)
+    )
+    rows = list(csv.reader(io.StringIO(report.get_data(as_text=True))))
+    assert len(rows) > len(FORMULAS) and formula_cells(rows) == []
+    body = REFERRAL_HEADER + "".join(
+        f"apotti;{formula};pilot-a;{code(1)};{formula};{formula};school;{formula};1.10.2026\r\n"
+        for formula in FORMULAS
+    )
+    job, rows = import_file(intake_app, intake_client, settings, body, "referral")
+    assert job["rejected"] == len(FORMULAS) and formula_cells(rows) == []
+
+
+def test_the_errors_csv_neutralises_formula_text_whatever_is_stored(
+    intake_app: Flask, intake_client: FlaskClient, settings: Settings, engines: dict[str, Engine]
+) -> None:
+    """Nothing client-chosen reaches the stored errors today; the writer neutralises them anyway,
+    so that a later message that quotes something cannot open a formula."""
+    job, _ = import_file(intake_app, intake_client, settings, REFERRAL_HEADER, "referral")
+    with engines["intake"].begin() as connection:
+        connection.execute(
+            import_error.insert(),
+            [
+                {"import_id": job["id"], "row_number": n, "field": formula, "message": formula}
+                for n, formula in enumerate(FORMULAS, start=2)
+            ],
+        )
+    report = intake_client.get(f"/v1/imports/{job['id']}/errors", headers=headers(settings))
+    rows = list(csv.reader(io.StringIO(report.get_data(as_text=True))))
+    assert rows[1:] == [[str(n), f"'{f}", f"'{f}"] for n, f in enumerate(FORMULAS, start=2)]
