@@ -61,8 +61,9 @@ class RowError:
     """One row that cannot become an item; the rest of the file is still read.
 
     ``row`` is the 1-based physical line number, in CSV (where a record is one line; a header on
-    the first line is row 1, so the first data row is 2) and NDJSON alike. ``field`` is the canonical field name, or None for a problem
-    with the whole row. ``message`` is a fixed text and never contains a cell's value.
+    the first line is row 1, so the first data row is 2) and NDJSON alike. ``field`` is the
+    canonical field name, or None for a problem with the whole row. ``message`` is a fixed text
+    and never contains a cell's value.
     """
 
     row: int
@@ -200,6 +201,33 @@ _NAMEABLE: Final = re.compile(r"[^\W\d_](?:[^\W\d]|[ \-().]){0,39}")
 
 Words = tuple[tuple[str, ...], tuple[str, ...]]
 
+#: Each region's short name, Finnish and Swedish ("Pirkanmaa", not "Pirkanmaan hyvinvointialue").
+_REGION_NAMES: Final = {
+    "01": ("Itä-Uusimaa", "Östra Nyland"),
+    "02": ("Keski-Uusimaa", "Mellersta Nyland"),
+    "03": ("Länsi-Uusimaa", "Västra Nyland"),
+    "04": ("Vantaa ja Kerava", "Vanda och Kervo"),
+    "05": ("Varsinais-Suomi", "Egentliga Finland"),
+    "06": ("Satakunta", "Satakunta"),
+    "07": ("Kanta-Häme", "Egentliga Tavastland"),
+    "08": ("Pirkanmaa", "Birkaland"),
+    "09": ("Päijät-Häme", "Päijänne-Tavastland"),
+    "10": ("Kymenlaakso", "Kymmenedalen"),
+    "11": ("Etelä-Karjala", "Södra Karelen"),
+    "12": ("Etelä-Savo", "Södra Savolax"),
+    "13": ("Pohjois-Savo", "Norra Savolax"),
+    "14": ("Pohjois-Karjala", "Norra Karelen"),
+    "15": ("Keski-Suomi", "Mellersta Finland"),
+    "16": ("Etelä-Pohjanmaa", "Södra Österbotten"),
+    "17": ("Pohjanmaa", "Österbotten"),
+    "18": ("Keski-Pohjanmaa", "Mellersta Österbotten"),
+    "19": ("Pohjois-Pohjanmaa", "Norra Österbotten"),
+    "20": ("Kainuu", "Kajanaland"),
+    "21": ("Lappi", "Lappland"),
+    "90": ("Helsinki", "Helsingfors"),
+    "91": ("Ahvenanmaa", "Åland"),
+}
+
 #: The words a CSV may use for the values of each coded column, by API value: (Finnish words,
 #: Swedish words). They are compared folded (see :func:`_fold`: case, ä/ö/å and the choice of space,
 #: hyphen or underscore do not matter); the API's own values and anything else pass unchanged, for
@@ -264,37 +292,10 @@ VALUE_WORDS: Final[dict[str, dict[str, Words]]] = {
     # Each region by its short name and by its official one (shared/reference/regions.csv).
     "home_region": {
         code: (
-            tuple(dict.fromkeys((finnish, region.name_fi))),
-            tuple(dict.fromkeys((swedish, region.name_sv))),
+            tuple(dict.fromkeys((_REGION_NAMES[code][0], region.name_fi))),
+            tuple(dict.fromkeys((_REGION_NAMES[code][1], region.name_sv))),
         )
         for code, region in regions().items()
-        for finnish, swedish in [
-            {
-                "01": ("Itä-Uusimaa", "Östra Nyland"),
-                "02": ("Keski-Uusimaa", "Mellersta Nyland"),
-                "03": ("Länsi-Uusimaa", "Västra Nyland"),
-                "04": ("Vantaa ja Kerava", "Vanda och Kervo"),
-                "05": ("Varsinais-Suomi", "Egentliga Finland"),
-                "06": ("Satakunta", "Satakunta"),
-                "07": ("Kanta-Häme", "Egentliga Tavastland"),
-                "08": ("Pirkanmaa", "Birkaland"),
-                "09": ("Päijät-Häme", "Päijänne-Tavastland"),
-                "10": ("Kymenlaakso", "Kymmenedalen"),
-                "11": ("Etelä-Karjala", "Södra Karelen"),
-                "12": ("Etelä-Savo", "Södra Savolax"),
-                "13": ("Pohjois-Savo", "Norra Savolax"),
-                "14": ("Pohjois-Karjala", "Norra Karelen"),
-                "15": ("Keski-Suomi", "Mellersta Finland"),
-                "16": ("Etelä-Pohjanmaa", "Södra Österbotten"),
-                "17": ("Pohjanmaa", "Österbotten"),
-                "18": ("Keski-Pohjanmaa", "Mellersta Österbotten"),
-                "19": ("Pohjois-Pohjanmaa", "Norra Österbotten"),
-                "20": ("Kainuu", "Kajanaland"),
-                "21": ("Lappi", "Lappland"),
-                "90": ("Helsinki", "Helsingfors"),
-                "91": ("Ahvenanmaa", "Åland"),
-            }[code]
-        ]
     },
 }
 
