@@ -257,3 +257,34 @@ def test_the_same_young_people_get_the_same_figure_in_every_table_period_and_fil
         grand_total("esf-participants-by-pilot-gender", "period=2026"),
     }
     assert len(figures) == 1 and abs(figures.pop() - 23) <= 2
+
+
+def test_aggregates_csv_cells_that_would_start_a_formula_are_neutralised(
+    pilots_client: FlaskClient, settings: Settings, consumer: Consumer
+) -> None:
+    """Pilot ids are chosen by people; as CSV cells a spreadsheet must not run them. Counts
+    stay numbers."""
+    pilots = ["=cmd|' /C calc'!A0", "+pilot", "-pilot", "@pilot", "plain-pilot"]
+    people = itertools.count()
+    deliver(
+        consumer,
+        *(
+            attended(f"f{next(people)}", "2026-07-10", pilot=pilot)
+            for pilot in pilots
+            for _ in range(8)
+        ),
+    )
+    coordinator = bearer(settings, "coordinator") | {"Accept": "text/csv"}
+    table = pilots_client.get(
+        "/v1/aggregates/participants-by-pilot-age-band?period=2026-Q3", headers=coordinator
+    )
+    indicators = pilots_client.get("/v1/aggregates/indicators?period=2026", headers=coordinator)
+    expected = {"'=cmd|' /C calc'!A0", "'+pilot", "'-pilot", "'@pilot", "plain-pilot"}
+    for response, value_columns in ((table, ["value"]), (indicators, ["participants", "women"])):
+        rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+        assert {row["pilot"] for row in rows} - {TOTAL, "programme"} == expected
+        figures = [row[column] for row in rows for column in value_columns if row[column]]
+        assert figures and all(figure.isdigit() for figure in figures)
+        assert not [
+            cell for row in rows for cell in row.values() if cell[:1] in ("=", "+", "-", "@")
+        ]

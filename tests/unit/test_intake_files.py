@@ -6,19 +6,22 @@ All data is synthetic: ids like "A-1", and identity codes that are merely shaped
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 import string
 import tracemalloc
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.intake.domain import files
+from services.intake.domain import files, vocabulary
 from services.intake.domain.files import FileFormatError, Item, RowError, read_items
+from shared.reference.regions import region_codes
 
 HETU = "010203A902D"  # synthetic; stands for any value that must never come back in a message
 
@@ -40,7 +43,7 @@ FI_ITEMS: list[tuple[int, Item | RowError]] = [
             "pilot_id": "pilotti-1",
             "personal_identity_code": HETU,
             "gender": "female",
-            "home_region": "Päijät-Häme",
+            "home_region": "09",  # Päijät-Häme
             "birth_date": "2010-05-04",
             "referred_on": "2024-02-01",
             "reason": "school_attendance",
@@ -54,7 +57,7 @@ FI_ITEMS: list[tuple[int, Item | RowError]] = [
             "pilot_id": "pilotti-1",
             "personal_identity_code": "020304A903E",
             "gender": "male",
-            "home_region": "Pohjois-Savo",
+            "home_region": "13",  # Pohjois-Savo
             "referred_on": "2024-01-15",
             "reason": "family_situation",
         },
@@ -155,7 +158,7 @@ def test_cp1252_is_recognised_when_the_first_chunk_is_plain_ascii() -> None:
     data = "\n".join([header, *ascii_rows, "apotti;A-x;p-1;apotti;C-x;female;Päijät-Häme", ""])
     results = read(data.encode("cp1252"), chunk_size=256)
     assert row_errors(results) == []
-    assert results[-1][1]["home_region"] == "Päijät-Häme"  # type: ignore[index]
+    assert results[-1][1]["home_region"] == "09"  # type: ignore[index]
 
 
 @pytest.mark.parametrize("chunk_size", [16, 1 << 16])
@@ -172,12 +175,90 @@ def test_invalid_utf8_in_one_row_of_a_utf8_file_spoils_that_row_only(chunk_size:
     ).encode("utf-8", "surrogateescape")
     # With the default chunk size the bad byte is in the sample the encoding is chosen from.
     results = read(data, chunk_size=chunk_size)
-    assert results[0] == (2, {**BASE["referral"], "home_region": "Päijät-Häme"})
+    assert results[0] == (2, {**BASE["referral"], "home_region": "09"})
     assert results[1] == (3, RowError(3, None, "the row is not valid UTF-8"))
     assert results[2] == (
         4,
         {**BASE["referral"], "source_id": "A-3", "client_id": "C-3", "home_region": "\ufffd"},
     )
+
+
+UTF16_BOMS = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}
+
+
+def excel_unicode_text(text: str, encoding: str) -> bytes:
+    """What Excel's "Unicode text" writes: UTF-16 with a byte order mark, tab-delimited, CRLF."""
+    tabbed = text.replace(";", "\t").replace("\n", "\r\n")
+    return UTF16_BOMS[encoding] + tabbed.encode(encoding, "surrogatepass")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("chunk_size", [1, 2, 3, 5, 64, 1 << 16])
+def test_excel_unicode_text_utf16_with_a_bom_and_tabs_gives_the_same_items(
+    encoding: str, chunk_size: int
+) -> None:
+    data = excel_unicode_text(FI_FILE, encoding)
+    assert data.startswith(UTF16_BOMS[encoding]) and "\t".encode(encoding) in data
+    assert read(data, chunk_size=chunk_size) == FI_ITEMS
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_invalid_utf16_in_one_row_spoils_that_row_only(encoding: str) -> None:
+    header = ";".join(BASE["referral"])
+    text = "\n".join(
+        [
+            header,
+            "apotti;A-1;p-1;apotti;C-1;female;Päijät-Häme",
+            "apotti;A-2;p-1;apotti;C-\ud8002;female;06",  # a lone surrogate: not valid UTF-16
+            "apotti;A-3;p-1;apotti;C-3;female;\U0001f600",  # a surrogate pair is fine
+            "",
+        ]
+    )
+    assert read(excel_unicode_text(text, encoding), chunk_size=5) == [
+        (2, {**BASE["referral"], "home_region": "09"}),
+        (3, RowError(3, None, "the row is not valid UTF-16")),
+        (4, {**BASE["referral"], "source_id": "A-3", "client_id": "C-3", "home_region": "😀"}),
+    ]
+
+
+def test_a_utf16_file_cut_in_the_middle_of_a_character_reports_its_last_row() -> None:
+    header = ";".join(BASE["referral"])
+    data = excel_unicode_text(f"{header}\napotti;A-1;p-1;apotti;C-1;female;06", "utf-16-le")
+    assert read(data[:-1]) == [(2, RowError(2, None, "the row is not valid UTF-16"))]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("fmt", ["csv", "ndjson"])
+def test_utf16_without_a_bom_is_refused_as_a_whole_naming_the_encoding(
+    encoding: str, fmt: files.Format
+) -> None:
+    text = FI_FILE if fmt == "csv" else json.dumps(BASE["referral"]) + "\n"
+    with pytest.raises(FileFormatError, match="UTF-16 without a byte order mark") as caught:
+        read(text.encode(encoding), fmt=fmt, chunk_size=3)
+    assert HETU not in str(caught.value)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_ndjson_in_utf16_even_with_a_bom_is_refused_naming_the_encoding(encoding: str) -> None:
+    data = UTF16_BOMS[encoding] + (json.dumps(BASE["referral"]) + "\n").encode(encoding)
+    with pytest.raises(FileFormatError, match=r"UTF-16.*must be UTF-8"):
+        read(data, fmt="ndjson")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "ndjson"])
+def test_utf32_is_refused_naming_the_encoding(fmt: files.Format) -> None:
+    with pytest.raises(FileFormatError, match="UTF-32"):
+        read(FI_FILE.encode("utf-32"), fmt=fmt)
+
+
+def test_a_few_nul_bytes_in_a_utf8_file_spoil_no_more_than_their_row() -> None:
+    header = ";".join(BASE["referral"])
+    data = (
+        f"{header}\napotti;A-1;p-1;apotti;C-1;female;06\napotti;A-2\x00;p-1;apotti;C-2;female;06\n"
+    )
+    results = read(data)
+    assert results[0] == (2, BASE["referral"])
+    assert results[1][0] == 3  # NUL is a character the schema refuses in an identifier
 
 
 # --- Delimiters, headers -------------------------------------------------------------------------
@@ -188,6 +269,32 @@ def test_semicolon_and_comma_delimiters_give_the_same_items() -> None:
     semicolon, comma = csv_text(rows, ";"), csv_text(rows, ",")
     assert '"a;b,c"' in semicolon and '"a;b,c"' in comma
     assert read(semicolon) == read(comma) == [(2, rows[0]), (3, rows[1])]
+
+
+def test_tab_delimited_file_gives_the_same_items() -> None:
+    rows = [BASE["referral"], {**BASE["referral"], "source_id": "A-2", "home_region": "a;b,c"}]
+    assert read(csv_text(rows, "\t")) == [(2, rows[0]), (3, rows[1])]
+
+
+@pytest.mark.parametrize(
+    ("header", "delimiter"),
+    [
+        ("a;b;c", ";"),
+        ("a,b,c", ","),
+        ("a\tb\tc", "\t"),
+        ("a;b\tc", ";"),  # a tie: ';' (Finnish Excel)
+        ("a,b\tc", ","),  # a tab only when it is the clear choice
+        ("a;b,c", ";"),
+        ("a\tb\tc;d", "\t"),
+        ("a\tb;c;d", ";"),
+        ('"a\tb\tc";d', ";"),  # inside quotes nothing counts
+        ("abc", ";"),
+    ],
+)
+def test_the_delimiter_is_the_most_frequent_of_semicolon_comma_and_tab(
+    header: str, delimiter: str
+) -> None:
+    assert files._sniff_delimiter(header) == delimiter
 
 
 def test_delimiter_is_sniffed_outside_quotes() -> None:
@@ -245,6 +352,28 @@ def test_every_finnish_column_name_of_the_brief_is_known() -> None:
         cells = ";".join(f"v{i}" for i in range(len(columns)))
         [(_, item)] = read(f"{header}\n{cells}\n", kind)
         assert isinstance(item, dict) and len(item) == len(columns), kind
+
+
+def test_a_swedish_header_maps_like_a_finnish_one() -> None:
+    header = "Källsystem;Källid;Pilot;Personbeteckning;Kön;Välfärdsområde"
+    assert read(f"{header}\napotti;A-1;p-1;{HETU};kvinna;8\n") == [
+        (
+            2,
+            {
+                "source_system": "apotti",
+                "source_id": "A-1",
+                "pilot_id": "p-1",
+                "personal_identity_code": HETU,
+                "gender": "female",
+                "home_region": "08",
+            },
+        )
+    ]
+
+
+def test_no_column_name_means_two_fields() -> None:
+    names = [*files._FINNISH_COLUMNS, *files._SWEDISH_COLUMNS, *files._ALL_FIELDS]
+    assert len({files._fold(name) for name in names}) == len(names)
 
 
 # --- Values --------------------------------------------------------------------------------------
@@ -316,6 +445,232 @@ def test_finnish_dates_and_decimal_commas_become_iso_and_others_pass_unchanged(
     assert one_item(kind, column, cell) == {**BASE[kind], column: expected}
 
 
+# --- Value words in Finnish and Swedish ---------------------------------------------------------
+
+#: Every coded column, the kind of file it is in, and its values.
+CODED_COLUMNS: dict[str, tuple[files.Kind, tuple[str, ...]]] = {
+    "gender": ("referral", vocabulary.GENDERS),
+    "home_region": ("referral", tuple(sorted(region_codes()))),
+    "referring_organisation_type": ("referral", vocabulary.REFERRING_ORGANISATION_TYPES),
+    "reason": ("referral", vocabulary.REFERRAL_REASONS),
+    "attendance": ("participation", vocabulary.ATTENDANCE),
+    "kind": ("participation", vocabulary.PARTICIPATION_KINDS),
+    "time_point": ("outcome", vocabulary.TIME_POINTS),
+}
+
+
+@pytest.mark.parametrize(
+    ("column", "cell", "expected"),
+    [
+        ("kind", "kulttuuri", "culture"),
+        ("kind", "Liikunta", "sports"),
+        ("kind", "ohjattu vapaa-aika", "guided_leisure"),
+        ("kind", "Ohjattu_vapaa_aika", "guided_leisure"),
+        ("kind", "yhteiskehittäminen", "co_development"),
+        ("kind", "kokemusasiantuntijuus", "co_development"),
+        ("kind", "kuulluksi tuleminen", "being_heard"),
+        ("kind", "idrott", "sports"),
+        ("kind", "motion", "sports"),
+        ("kind", "att bli hörd", "being_heard"),
+        ("reason", "perhetilanne", "family_situation"),
+        ("reason", "päihteiden käyttö", "substance_use"),
+        ("reason", "Psykisk hälsa", "mental_health"),
+        ("reason", "rikollisuus", "crime_or_risk_of_crime"),
+        ("reason", "muu", "other"),
+        ("reason", "annan", "other"),
+        ("referring_organisation_type", "lastensuojelu", "child_welfare"),
+        ("referring_organisation_type", "Hälso- och sjukvård", "health_care"),
+        ("referring_organisation_type", "koulukoti", "state_reform_school"),
+        ("referring_organisation_type", "järjestö", "ngo"),
+        ("gender", "kvinna", "female"),
+        ("gender", "icke-binär", "non_binary"),
+        ("gender", "okänd", "unknown"),
+        ("gender", "muu", "non_binary"),  # the same word is another value in another column
+        ("attendance", "deltog", "attended"),
+        ("attendance", "inställd", "cancelled"),
+        ("time_point", "uppföljning", "follow_up"),
+        ("home_region", "8", "08"),  # Excel dropped the leading zero
+        ("home_region", " 8 ", "08"),
+        ("home_region", "08", "08"),
+        ("home_region", "90", "90"),
+        ("home_region", "0", "0"),  # not a code: left to the schema
+        ("home_region", "Pirkanmaa", "08"),
+        ("home_region", "Birkaland", "08"),
+        ("home_region", "Pirkanmaan hyvinvointialue", "08"),
+        ("home_region", "PIRKANMAAN HYVINVOINTIALUE", "08"),
+        ("home_region", "Birkalands välfärdsområde", "08"),
+        ("home_region", "Helsinki", "90"),
+        ("home_region", "Helsingfors stad", "90"),
+        ("home_region", "Åland", "91"),
+        ("home_region", "Ahvenanmaa", "91"),
+        ("home_region", "Atlantis", "Atlantis"),
+        ("kind", "service", "service"),  # API values pass unchanged
+        ("kind", "jotain", "jotain"),
+    ],
+)
+def test_finnish_and_swedish_words_of_every_coded_column_map_to_api_values(
+    column: str, cell: str, expected: str
+) -> None:
+    kind = CODED_COLUMNS[column][0]
+    assert one_item(kind, column, cell) == {**BASE[kind], column: expected}
+
+
+def test_every_value_of_every_coded_column_has_a_finnish_and_a_swedish_word() -> None:
+    assert set(files.VALUE_WORDS) == set(CODED_COLUMNS)
+    for column, (_, values) in CODED_COLUMNS.items():
+        words = files.VALUE_WORDS[column]
+        assert sorted(words) == sorted(values), column
+        for value, (finnish, swedish) in words.items():
+            assert finnish and swedish, f"{column} {value}"
+
+
+def test_no_word_means_two_values_in_one_column() -> None:
+    for column, words in files.VALUE_WORDS.items():
+        meaning: dict[str, str] = {}
+        for value, (finnish, swedish) in words.items():
+            for word in (*finnish, *swedish):
+                assert meaning.setdefault(files._fold(word), value) == value, (column, word)
+            assert meaning.setdefault(value, value) == value, (column, value)
+
+
+_EVERY_WORD = [
+    (column, word, value)
+    for column, words in files.VALUE_WORDS.items()
+    for value, (finnish, swedish) in words.items()
+    for word in (*finnish, *swedish)
+]
+
+
+@pytest.mark.parametrize(("column", "word", "value"), _EVERY_WORD)
+def test_each_word_of_the_tables_maps_to_its_value_in_any_case(
+    column: str, word: str, value: str
+) -> None:
+    kind = CODED_COLUMNS[column][0]
+    for cell in (word, word.upper(), word.translate(str.maketrans("äöåÄÖÅ", "aoaAOA"))):
+        assert one_item(kind, column, cell) == {**BASE[kind], column: value}
+
+
+def test_the_readme_lists_every_word_of_the_tables() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    missing = [(column, word) for column, word, _ in _EVERY_WORD if f"`{word}`" not in readme]
+    assert missing == []
+
+
+FI_EXPORTS: dict[files.Kind, str] = {
+    "referral": "Lähdejärjestelmä;Lähdetunniste;Pilotti;Asiakasjärjestelmä;Asiakasnumero;"
+    "Syntymäkuukausi;Sukupuoli;Hyvinvointialue;Lähettävä organisaatio;Lähettämisen syy;"
+    "Lähetyspäivä\n"
+    "apotti;L-1;pilotti-1;apotti;C-1;5.2010;Nainen;8;Lastensuojelu;Perhetilanne;1.10.2026\n"
+    "apotti;L-2;pilotti-1;apotti;C-2;6.2009;Mies;Pirkanmaa;Koulu;Koulunkäynti;2.10.2026\n"
+    "apotti;L-3;pilotti-1;apotti;C-3;7.2011;Muu;Pirkanmaan hyvinvointialue;Itse;"
+    "Päihteiden käyttö;3.10.2026\n",
+    "participation": "Lähdejärjestelmä;Lähdetunniste;Pilotti;Asiakasjärjestelmä;Asiakasnumero;"
+    "Toiminto;Ajankohta;Kesto min;Läsnäolo;Osallistumisen laji\n"
+    "apotti;O-1;pilotti-1;apotti;C-1;act-1;1.10.2026 16.30;90;Osallistui;Kulttuuri\n"
+    "apotti;O-2;pilotti-1;apotti;C-1;act-2;2.10.2026 16:30;60;Poissa;Liikunta\n"
+    "apotti;O-3;pilotti-1;apotti;C-2;act-3;3.10.2026 9:00;45;Peruttu;Ohjattu vapaa-aika\n",
+    "outcome": "Lähdejärjestelmä;Lähdetunniste;Pilotti;Asiakasjärjestelmä;Asiakasnumero;"
+    "Mittari;Arvo;Mittausajankohta;Mittauspäivä\n"
+    "apotti;M-1;pilotti-1;apotti;C-1;WEMWBS;42;Lähtötilanne;1.10.2026\n"
+    "apotti;M-2;pilotti-1;apotti;C-1;WEMWBS;45,5;Seuranta;2.11.2026\n",
+}
+SV_EXPORTS: dict[files.Kind, str] = {
+    "referral": "Källsystem;Källid;Pilot;Klientsystem;Klientnummer;Födelsemånad;Kön;"
+    "Välfärdsområde;Remitterande organisation;Remissorsak;Remissdatum\n"
+    "apotti;L-1;pilotti-1;apotti;C-1;5.2010;Kvinna;8;Barnskydd;Familjesituation;1.10.2026\n"
+    "apotti;L-2;pilotti-1;apotti;C-2;6.2009;Man;Birkaland;Skola;Skolgång;2.10.2026\n"
+    "apotti;L-3;pilotti-1;apotti;C-3;7.2011;Icke-binär;Birkalands välfärdsområde;Själv;"
+    "Missbruk;3.10.2026\n",
+    "participation": "Källsystem;Källid;Pilot;Klientsystem;Klientnummer;Aktivitet;Tidpunkt;"
+    "Längd min;Närvaro;Deltagandeform\n"
+    "apotti;O-1;pilotti-1;apotti;C-1;act-1;1.10.2026 16.30;90;Deltog;Kultur\n"
+    "apotti;O-2;pilotti-1;apotti;C-1;act-2;2.10.2026 16:30;60;Frånvarande;Idrott\n"
+    "apotti;O-3;pilotti-1;apotti;C-2;act-3;3.10.2026 9:00;45;Inställd;Handledd fritid\n",
+    "outcome": "Källsystem;Källid;Pilot;Klientsystem;Klientnummer;Mätare;Värde;Mättidpunkt;"
+    "Mätdatum\n"
+    "apotti;M-1;pilotti-1;apotti;C-1;WEMWBS;42;Utgångsläge;1.10.2026\n"
+    "apotti;M-2;pilotti-1;apotti;C-1;WEMWBS;45,5;Uppföljning;2.11.2026\n",
+}
+EXPORTED_ITEMS: dict[files.Kind, list[dict[str, str]]] = {
+    "referral": [
+        {
+            "birth_year_month": "2010-05",
+            "gender": "female",
+            "home_region": "08",
+            "referring_organisation_type": "child_welfare",
+            "reason": "family_situation",
+            "referred_on": "2026-10-01",
+        },
+        {
+            "birth_year_month": "2009-06",
+            "gender": "male",
+            "home_region": "08",
+            "referring_organisation_type": "school",
+            "reason": "school_attendance",
+            "referred_on": "2026-10-02",
+        },
+        {
+            "birth_year_month": "2011-07",
+            "gender": "non_binary",
+            "home_region": "08",
+            "referring_organisation_type": "self",
+            "reason": "substance_use",
+            "referred_on": "2026-10-03",
+        },
+    ],
+    "participation": [
+        {
+            "activity_id": "act-1",
+            "occurred_at": "2026-10-01T16:30:00",
+            "duration_minutes": "90",
+            "attendance": "attended",
+            "kind": "culture",
+        },
+        {
+            "activity_id": "act-2",
+            "occurred_at": "2026-10-02T16:30:00",
+            "duration_minutes": "60",
+            "attendance": "absent",
+            "kind": "sports",
+        },
+        {
+            "activity_id": "act-3",
+            "occurred_at": "2026-10-03T09:00:00",
+            "duration_minutes": "45",
+            "attendance": "cancelled",
+            "kind": "guided_leisure",
+        },
+    ],
+    "outcome": [
+        {
+            "instrument": "WEMWBS",
+            "value": "42",
+            "time_point": "baseline",
+            "measured_on": "2026-10-01",
+        },
+        {
+            "instrument": "WEMWBS",
+            "value": "45.5",
+            "time_point": "follow_up",
+            "measured_on": "2026-11-02",
+        },
+    ],
+}
+
+
+@pytest.mark.parametrize("exports", [FI_EXPORTS, SV_EXPORTS], ids=["finnish", "swedish"])
+@pytest.mark.parametrize("kind", ["referral", "participation", "outcome"])
+def test_a_finnish_or_swedish_export_reads_into_api_values(
+    exports: dict[files.Kind, str], kind: files.Kind
+) -> None:
+    results = read(exports[kind], kind)
+    assert row_errors(results) == []
+    common = ("source_system", "source_id", "pilot_id", "client_system", "client_id")
+    assert [{k: v for k, v in item.items() if k not in common} for _, item in results] == (  # type: ignore[union-attr]
+        EXPORTED_ITEMS[kind]
+    )
+
+
 def test_cells_are_stripped_and_empty_cells_are_absent_fields() -> None:
     data = "source_system;source_id;pilot_id;hetu;gender;home_region;reason\n"
     data += f"  apotti ;\tA-1;p-1; {HETU} ;female;06;   \n"
@@ -337,16 +692,117 @@ def test_cells_are_stripped_and_empty_cells_are_absent_fields() -> None:
 # --- Rows ----------------------------------------------------------------------------------------
 
 
-def test_quoted_field_with_newline_delimiter_and_quote_is_one_cell_and_one_row_number() -> None:
+def test_quoted_cell_with_delimiter_and_doubled_quote_on_its_line_is_one_cell() -> None:
     header = ";".join(BASE["referral"])
     data = (
         f"{header}\n"
-        'apotti;"A-1\nrivi 2; ""lainattu""";p-1;apotti;C-1;female;06\n'
+        'apotti;"A-1 rivi 2; ""lainattu""";p-1;apotti;C-1;female;06\n'
         "apotti;A-2;p-1;apotti;C-2;female;06\n"
     )
     results = read(data)
-    assert results[0] == (2, {**BASE["referral"], "source_id": 'A-1\nrivi 2; "lainattu"'})
-    assert results[1][0] == 3  # a record, not a physical line
+    assert results[0] == (2, {**BASE["referral"], "source_id": 'A-1 rivi 2; "lainattu"'})
+    assert results[1][0] == 3
+
+
+# --- One record, one line ------------------------------------------------------------------------
+
+NOT_CLOSED = "a quoted cell is not closed on its line"
+REFERRAL_HEADER = ";".join([*BASE["referral"], "reason"])
+
+
+def referral_line(i: int, reason: str = "other") -> str:
+    return f"apotti;A-{i};p-1;apotti;C-{i};female;06;{reason}\n"
+
+
+def referral_item(i: int) -> Item:
+    return {**BASE["referral"], "source_id": f"A-{i}", "client_id": f"C-{i}", "reason": "other"}
+
+
+@pytest.mark.parametrize("broken", [2, 3, 500, 1001])
+@pytest.mark.parametrize("chunk_size", [7, 1 << 16])
+def test_a_stray_quote_spoils_its_own_line_and_every_other_line_is_read(
+    broken: int, chunk_size: int
+) -> None:
+    """A 1,000-row file with ``"other`` in one row: that row is reported, the other 999 come
+    through, and every data line has a result (the header is line 1)."""
+    lines = [REFERRAL_HEADER + "\n"]
+    lines += [referral_line(i, '"other' if i == broken else "other") for i in range(2, 1002)]
+    results = read("".join(lines), chunk_size=chunk_size)
+    assert [row for row, _ in results] == list(range(2, 1002))
+    assert row_errors(results) == [RowError(broken, None, NOT_CLOSED)]
+    assert results[broken - 2] == (broken, RowError(broken, None, NOT_CLOSED))
+    assert [item for row, item in results if row != broken] == [
+        referral_item(i) for i in range(2, 1002) if i != broken
+    ]
+
+
+@pytest.mark.parametrize("ending", ["", "\n", "\r\n", "\r"])
+def test_an_unclosed_quote_on_the_last_line_is_reported_with_or_without_a_line_end(
+    ending: str,
+) -> None:
+    data = f'{REFERRAL_HEADER}\n{referral_line(2)}apotti;A-3;p-1;apotti;C-3;female;06;"oth{ending}'
+    assert read(data) == [(2, referral_item(2)), (3, RowError(3, None, NOT_CLOSED))]
+
+
+def test_a_line_break_inside_quotes_ends_the_row_and_the_next_line_is_a_row_of_its_own() -> None:
+    """No field of these tables can hold a line break, so a quoted one is a broken quote, not a
+    cell spanning two lines: its line is reported and the next line is read as a row."""
+    data = (
+        f"{REFERRAL_HEADER}\n"
+        'apotti;"A-1\nrivi 2";p-1;apotti;C-1;female;06;other\n'
+        f"{referral_line(4)}"
+    )
+    results = read(data)
+    assert [row for row, _ in results] == [2, 3, 4]
+    assert results[0] == (2, RowError(2, None, NOT_CLOSED))
+    assert results[1] == (
+        3,
+        {
+            "source_system": 'rivi 2"',
+            "source_id": "p-1",
+            "pilot_id": "apotti",
+            "client_system": "C-1",
+            "client_id": "female",
+            "gender": "06",
+            "home_region": "other",
+        },
+    )  # nonsense that the schema refuses, but a row accounted for by its own line number
+    assert results[2] == (4, referral_item(4))
+
+
+def test_a_long_unclosed_quoted_cell_no_longer_swallows_the_lines_after_it() -> None:
+    """A quote opened before 100,000 characters and never closed used to take the following
+    lines into its cell until the csv field limit, and the rows after that came out misread."""
+    lines = [REFERRAL_HEADER + "\n", referral_line(2)]
+    lines.append(f'apotti;A-3;p-1;apotti;C-3;female;06;"{"x" * 100_000}\n')
+    lines += [referral_line(i) for i in range(4, 1002)]
+    results = read("".join(lines))
+    assert [row for row, _ in results] == list(range(2, 1002))
+    assert row_errors(results) == [RowError(3, None, NOT_CLOSED)]
+
+
+@pytest.mark.parametrize("closed", [True, False])
+def test_a_cell_over_the_csv_field_limit_on_one_line_spoils_that_line_only(closed: bool) -> None:
+    long_cell = f'"{"x" * 200_000}' + ('"' if closed else "")
+    data = (
+        f"{REFERRAL_HEADER}\n{referral_line(2)}"
+        f"apotti;{long_cell};p-1;apotti;C-3;female;06;other\n{referral_line(4)}"
+    )
+    assert read(data) == [
+        (2, referral_item(2)),
+        (3, RowError(3, None, "the row cannot be read as CSV")),
+        (4, referral_item(4)),
+    ]
+
+
+def test_an_unclosed_quote_in_the_header_is_a_file_error() -> None:
+    with pytest.raises(FileFormatError, match="header row cannot be read"):
+        read(f'source_system;"source_id\n{referral_line(2)}')
+
+
+def test_row_numbers_are_physical_line_numbers_blank_lines_included() -> None:
+    data = f"\n{REFERRAL_HEADER}\n\n{referral_line(4)};;;;;;;\n   \n{referral_line(7)}"
+    assert read(data) == [(4, referral_item(4)), (7, referral_item(7))]
 
 
 def test_row_with_too_many_cells_is_reported_by_number_and_later_rows_still_come_through() -> None:
@@ -577,6 +1033,7 @@ def test_row_errors_never_contain_the_offending_cell_value() -> None:
         f"apotti;A-2;p-1;apotti;C-2;female;06;{HETU}\n"  # value under an unnamed column
         f"apotti;A-3;p-1;apotti;{HETU}\udcff;female;06;\n"  # \xff: not UTF-8
         f'apotti;"{HETU}{"x" * 200_000}\n'  # beyond the csv field limit
+        f'apotti;A-4;p-1;apotti;"{HETU};female;06;\n'  # a quote not closed on its line
         "apotti;A-9;p-1;apotti;C-9;female;06;\n"
     ).encode("utf-8", "surrogateescape")
     ndjson_data = f'{{"personal_identity_code": "{HETU}"\n["{HETU}"]\n"{HETU}"\n'.encode()
@@ -587,6 +1044,7 @@ def test_row_errors_never_contain_the_offending_cell_value() -> None:
         "a column without a name has a value",
         "the row is not valid UTF-8",
         "the row cannot be read as CSV",
+        "a quoted cell is not closed on its line",
         "not a JSON object",
         "not a JSON object",
         "not a JSON object",
@@ -676,15 +1134,15 @@ def test_memory_stays_flat_while_reading_a_200000_row_file() -> None:
 # Letters that cannot make Windows-1252 bytes look like UTF-8: none is a byte 0x80-0xBF in cp1252
 # (a UTF-8 continuation byte), so cp1252 text with them never decodes as UTF-8. Telling the two
 # apart by content is otherwise ambiguous by nature.
-_ALPHABET = string.ascii_letters + string.digits + ' ;,"\r\n\t-.:/' + "äöåÄÖÅéü"
+_ALPHABET = string.ascii_letters + string.digits + ' ;,"\t-.:/' + "äöåÄÖÅéü"
 _cell = st.text(alphabet=_ALPHABET, max_size=12)
+# Columns without value words: a random cell could otherwise be one (e.g. "muu").
 _PLAIN_COLUMNS = (
     "source_system",
     "pilot_id",
     "client_system",
     "client_id",
-    "home_region",
-    "reason",
+    "personal_identity_code",
 )
 
 
@@ -706,7 +1164,12 @@ def test_rows_written_by_csv_writer_read_back_as_the_same_items(
     chunk_size: int,
 ) -> None:
     rows = [
-        {"source_id": f"A-{i}", "gender": genders[i], **dict(zip(_PLAIN_COLUMNS, row, strict=True))}
+        {
+            "source_id": f"A-{i}",
+            "gender": genders[i],
+            "home_region": "06",
+            **dict(zip(_PLAIN_COLUMNS, row, strict=True)),
+        }
         for i, row in enumerate(cells)
     ]
     data = csv_text(rows, delimiter).encode(encoding)

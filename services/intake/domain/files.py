@@ -1,12 +1,21 @@
 """Bulk files from regional client-information systems, read into intake items.
 
-A file is CSV the way Finnish systems and Excel export it (UTF-8 with or without a BOM, or
-Windows-1252; ``;`` or ``,``; Finnish or English column names; Finnish dates, decimal commas and
-value words) or NDJSON with the API's own field names. :func:`read_items` turns either into the
-dicts the JSON API would have received, one per row, and leaves validation to the item schemas.
+A file is CSV the way Finnish systems and Excel export it (UTF-8 with or without a BOM,
+Windows-1252, or UTF-16 with a BOM as Excel's "Unicode text" writes it; ``;``, ``,`` or tab;
+English, Finnish or Swedish column names; Finnish dates and decimal commas; Finnish and Swedish
+value words for every coded column (:data:`VALUE_WORDS`); one-digit region codes) or NDJSON with
+the API's own field names, in UTF-8 only. UTF-32, UTF-16 without a byte order mark (told by its
+NUL bytes) and UTF-16 NDJSON are refused as a whole, naming the encoding. :func:`read_items` turns
+either into the dicts the JSON API would have received, one per row, and leaves validation to the
+item schemas.
 
 The rows describe child-welfare clients, so no message made here ever contains a cell's value:
 a row error says the row number, the field and a fixed text; a file error names columns only.
+
+A CSV record is one physical line: **a cell cannot contain a line break** (no field of these tables
+can hold one: they are codes, ids, dates and numbers). A quote left open at the end of its line is
+therefore a broken quote, reported as that row's error, and reading resumes at the next line; so
+every line of the file has its result and a stray quote never swallows the rows after it.
 
 Reading streams: the file is read in chunks and decoded incrementally, so memory stays flat however
 many rows there are.
@@ -24,6 +33,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Final, Literal, get_args
 
+from shared.reference.regions import regions
+
 Kind = Literal["referral", "participation", "outcome"]
 Format = Literal["csv", "ndjson"]
 Value = str | int | float | bool | None
@@ -34,6 +45,11 @@ Item = dict[str, Value]
 MAX_LINE_CHARS: Final = 1 << 20
 
 _UTF8_BOM: Final = codecs.BOM_UTF8
+_UTF16_BOMS: Final = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_UTF32_BOMS: Final = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+#: How many bytes of a file's start decide its encoding family (BOM, or NUL bytes for BOM-less
+#: UTF-16), unless the file is shorter.
+_SNIFF_BYTES: Final = 64
 
 
 class FileFormatError(ValueError):
@@ -44,9 +60,10 @@ class FileFormatError(ValueError):
 class RowError:
     """One row that cannot become an item; the rest of the file is still read.
 
-    ``row`` is the CSV record number with the header as row 1 (so the first data row is 2), or the
-    1-based line number in NDJSON. ``field`` is the canonical field name, or None for a problem
-    with the whole row. ``message`` is a fixed text and never contains a cell's value.
+    ``row`` is the 1-based physical line number, in CSV (where a record is one line; a header on
+    the first line is row 1, so the first data row is 2) and NDJSON alike. ``field`` is the
+    canonical field name, or None for a problem with the whole row. ``message`` is a fixed text
+    and never contains a cell's value.
     """
 
     row: int
@@ -140,9 +157,40 @@ _FINNISH_COLUMNS: Final = {
     "mittausajankohta": "time_point",
     "mittauspäivä": "measured_on",
 }
-_COLUMN_NAMES: Final = {_fold(name): field for name, field in _FINNISH_COLUMNS.items()} | {
-    field: field for field in _ALL_FIELDS
+_SWEDISH_COLUMNS: Final = {
+    "källsystem": "source_system",
+    "källid": "source_id",
+    "källidentifierare": "source_id",
+    "pilot": "pilot_id",
+    "personbeteckning": "personal_identity_code",
+    "klientsystem": "client_system",
+    "klientnummer": "client_id",
+    "klientid": "client_id",
+    "födelsedatum": "birth_date",
+    "födelsemånad": "birth_year_month",
+    "kön": "gender",
+    "hemregion": "home_region",
+    "välfärdsområde": "home_region",
+    "remitterande_organisation": "referring_organisation_type",
+    "remittentens_typ": "referring_organisation_type",
+    "remissorsak": "reason",
+    "orsak": "reason",
+    "remissdatum": "referred_on",
+    "aktivitet": "activity_id",
+    "tidpunkt": "occurred_at",
+    "längd_min": "duration_minutes",
+    "längd_i_minuter": "duration_minutes",
+    "närvaro": "attendance",
+    "deltagandeform": "kind",
+    "typ_av_deltagande": "kind",
+    "mätare": "instrument",
+    "värde": "value",
+    "mättidpunkt": "time_point",
+    "mätdatum": "measured_on",
 }
+_COLUMN_NAMES: Final = {
+    _fold(name): field for name, field in (_FINNISH_COLUMNS | _SWEDISH_COLUMNS).items()
+} | {field: field for field in _ALL_FIELDS}
 
 # An unknown header cell is named in the error only if it looks like a column name. Digits or
 # great length suggest a data row (no header at all), whose cells must not be echoed.
@@ -151,27 +199,103 @@ _NAMEABLE: Final = re.compile(r"[^\W\d_](?:[^\W\d]|[ \-().]){0,39}")
 
 # --- Values --------------------------------------------------------------------------------------
 
-_VALUE_WORDS: Final = {
+Words = tuple[tuple[str, ...], tuple[str, ...]]
+
+#: Each region's short name, Finnish and Swedish ("Pirkanmaa", not "Pirkanmaan hyvinvointialue").
+_REGION_NAMES: Final = {
+    "01": ("Itä-Uusimaa", "Östra Nyland"),
+    "02": ("Keski-Uusimaa", "Mellersta Nyland"),
+    "03": ("Länsi-Uusimaa", "Västra Nyland"),
+    "04": ("Vantaa ja Kerava", "Vanda och Kervo"),
+    "05": ("Varsinais-Suomi", "Egentliga Finland"),
+    "06": ("Satakunta", "Satakunta"),
+    "07": ("Kanta-Häme", "Egentliga Tavastland"),
+    "08": ("Pirkanmaa", "Birkaland"),
+    "09": ("Päijät-Häme", "Päijänne-Tavastland"),
+    "10": ("Kymenlaakso", "Kymmenedalen"),
+    "11": ("Etelä-Karjala", "Södra Karelen"),
+    "12": ("Etelä-Savo", "Södra Savolax"),
+    "13": ("Pohjois-Savo", "Norra Savolax"),
+    "14": ("Pohjois-Karjala", "Norra Karelen"),
+    "15": ("Keski-Suomi", "Mellersta Finland"),
+    "16": ("Etelä-Pohjanmaa", "Södra Österbotten"),
+    "17": ("Pohjanmaa", "Österbotten"),
+    "18": ("Keski-Pohjanmaa", "Mellersta Österbotten"),
+    "19": ("Pohjois-Pohjanmaa", "Norra Österbotten"),
+    "20": ("Kainuu", "Kajanaland"),
+    "21": ("Lappi", "Lappland"),
+    "90": ("Helsinki", "Helsingfors"),
+    "91": ("Ahvenanmaa", "Åland"),
+}
+
+#: The words a CSV may use for the values of each coded column, by API value: (Finnish words,
+#: Swedish words). They are compared folded (see :func:`_fold`: case, ä/ö/å and the choice of space,
+#: hyphen or underscore do not matter); the API's own values and anything else pass unchanged, for
+#: the schema to judge. Within a column no word means two values. The README lists them all.
+VALUE_WORDS: Final[dict[str, dict[str, Words]]] = {
     "gender": {
-        "nainen": "female",
-        "mies": "male",
-        "muu": "non_binary",
-        "ei-binäärinen": "non_binary",
-        "ei tiedossa": "unknown",
-        "tuntematon": "unknown",
+        "female": (("nainen", "tyttö"), ("kvinna", "flicka")),
+        "male": (("mies", "poika"), ("man", "pojke")),
+        "non_binary": (("muu", "ei-binäärinen", "muunsukupuolinen"), ("icke-binär", "annat")),
+        "unknown": (("ei tiedossa", "tuntematon"), ("okänd", "uppgift saknas")),
     },
     "attendance": {
-        "osallistui": "attended",
-        "läsnä": "attended",
-        "poissa": "absent",
-        "peruttu": "cancelled",
+        "attended": (("osallistui", "läsnä"), ("deltog", "närvarande")),
+        "absent": (("poissa", "ei osallistunut"), ("frånvarande", "deltog inte")),
+        "cancelled": (("peruttu", "peruutettu"), ("inställd", "inställt")),
     },
     "time_point": {
-        "alku": "baseline",
-        "lähtötilanne": "baseline",
-        "väli": "interim",
-        "välimittaus": "interim",
-        "seuranta": "follow_up",
+        "baseline": (("alku", "lähtötilanne", "alkumittaus"), ("utgångsläge", "början")),
+        "interim": (("väli", "välimittaus"), ("mellanmätning",)),
+        "follow_up": (("seuranta", "seurantamittaus"), ("uppföljning",)),
+    },
+    "kind": {
+        "service": (("palvelu",), ("tjänst",)),
+        "culture": (("kulttuuri",), ("kultur",)),
+        "sports": (("liikunta", "urheilu"), ("idrott", "motion")),
+        "guided_leisure": (
+            ("ohjattu vapaa-aika", "ohjattu vapaa-ajan toiminta"),
+            ("handledd fritid", "handledd fritidsverksamhet"),
+        ),
+        "co_development": (
+            ("yhteiskehittäminen", "kokemusasiantuntijuus"),
+            ("samutveckling", "erfarenhetsexpertis"),
+        ),
+        "feedback": (("palaute",), ("respons", "återkoppling")),
+        "being_heard": (("kuulluksi tuleminen", "kuuleminen"), ("att bli hörd", "hörande")),
+    },
+    "referring_organisation_type": {
+        "child_welfare": (("lastensuojelu",), ("barnskydd",)),
+        "school": (("koulu", "oppilaitos"), ("skola", "läroanstalt")),
+        "health_care": (
+            ("terveydenhuolto", "terveyspalvelut"),
+            ("hälso- och sjukvård", "hälsovård"),
+        ),
+        "youth_services": (("nuorisopalvelut", "nuorisotyö"), ("ungdomstjänster", "ungdomsarbete")),
+        "police": (("poliisi",), ("polis",)),
+        "state_reform_school": (("koulukoti",), ("skolhem",)),
+        "ngo": (("järjestö",), ("organisation", "förening")),
+        "family": (("perhe", "huoltaja"), ("familj", "vårdnadshavare")),
+        "self": (("itse", "nuori itse"), ("själv",)),
+        "other": (("muu",), ("annan", "annat")),
+    },
+    "reason": {
+        "family_situation": (("perhetilanne",), ("familjesituation",)),
+        "mental_health": (("mielenterveys",), ("psykisk hälsa",)),
+        "substance_use": (("päihteet", "päihteiden käyttö"), ("missbruk", "rusmedel")),
+        "school_attendance": (("koulunkäynti", "koulupoissaolot"), ("skolgång", "skolfrånvaro")),
+        "crime_or_risk_of_crime": (("rikos", "rikollisuus"), ("brott", "brottslighet")),
+        "aftercare": (("jälkihuolto",), ("eftervård",)),
+        "placement": (("sijoitus",), ("placering",)),
+        "other": (("muu",), ("annan", "annat")),
+    },
+    # Each region by its short name and by its official one (shared/reference/regions.csv).
+    "home_region": {
+        code: (
+            tuple(dict.fromkeys((_REGION_NAMES[code][0], region.name_fi))),
+            tuple(dict.fromkeys((_REGION_NAMES[code][1], region.name_sv))),
+        )
+        for code, region in regions().items()
     },
 }
 
@@ -185,16 +309,27 @@ _FI_DATETIME: Final = re.compile(
 _DECIMAL_COMMA: Final = re.compile(r"[+-]?\d*,\d+", re.ASCII)
 
 
-def _words(field: str) -> Callable[[str], str]:
-    table = {_fold(word): value for word, value in _VALUE_WORDS[field].items()}
+def _words(field: str, extra: dict[str, str] | None = None) -> Callable[[str], str]:
+    table: dict[str, str] = {}
+    for value, languages in VALUE_WORDS[field].items():
+        for word in itertools.chain(*languages):
+            if table.setdefault(_fold(word), value) != value:
+                raise ValueError(
+                    f"{field}: {word!r} would mean both {table[_fold(word)]} and {value}"
+                )
+    table |= extra or {}
 
     # These columns hold a handful of distinct words, so a small cache saves folding every cell.
-    @functools.lru_cache(maxsize=64)
+    @functools.lru_cache(maxsize=256)
     def convert(cell: str) -> str:
         # English (API) values and anything unknown pass unchanged: the schema judges them.
         return table.get(_fold(cell), cell)
 
     return convert
+
+
+#: Excel reads a region code as a number and drops its leading zero: 8 is 08.
+_ONE_DIGIT_REGIONS: Final = {str(n): f"{n:02}" for n in range(1, 10)}
 
 
 def _date(cell: str) -> str:
@@ -226,9 +361,8 @@ def _decimal(cell: str) -> str:
 
 
 _CONVERTERS: Final[dict[str, Callable[[str], str]]] = {
-    "gender": _words("gender"),
-    "attendance": _words("attendance"),
-    "time_point": _words("time_point"),
+    **{field: _words(field) for field in VALUE_WORDS if field != "home_region"},
+    "home_region": _words("home_region", _ONE_DIGIT_REGIONS),
     "birth_date": _date,
     "referred_on": _date,
     "measured_on": _date,
@@ -252,7 +386,7 @@ def read_items(
     yielded. The rows are read as the returned iterator is consumed; the only error it raises is
     FileFormatError for a CSV line over :data:`MAX_LINE_CHARS`, after which nothing more can be
     read. Rows that are empty (or contain only empty cells) are skipped but still counted in row
-    numbers.
+    numbers. Every other line yields exactly one result.
 
     CSV items carry strings with Finnish dates, decimal commas and value words converted to the
     API's forms; NDJSON items are the JSON objects as they are.
@@ -284,8 +418,38 @@ _LINE: Final = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 _OTHER_LINE_BREAKS: Final = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
+def _wide_encoding(start: bytes) -> str | None:
+    """The encoding the first bytes of a file show, if it is not an 8-bit one: "UTF-32" or
+    "UTF-16" by a byte order mark, or "UTF-16 without a byte order mark" if at least a quarter of
+    the bytes are NUL (ASCII text in UTF-16 is half NUL bytes; 8-bit text has none)."""
+    if start.startswith(_UTF32_BOMS):  # before UTF-16: FF FE 00 00 begins with FF FE
+        return "UTF-32"
+    if start.startswith(_UTF16_BOMS):
+        return "UTF-16"
+    head = start[:1024]
+    if head and head.count(0) * 4 >= len(head):
+        return "UTF-16 without a byte order mark"
+    return None
+
+
+def _escape_undecodable(error: UnicodeError) -> tuple[str, int]:
+    # What surrogateescape does for UTF-8, for UTF-16 too: it cannot escape bytes below 0x80, and a
+    # broken UTF-16 code unit has one. A lone surrogate marks the row as not valid text.
+    assert isinstance(error, UnicodeDecodeError)
+    return "\udcff" * (error.end - error.start), error.end
+
+
+_ESCAPE_ERRORS: Final = "turvaverkko.intake.files.escape"
+codecs.register_error(_ESCAPE_ERRORS, _escape_undecodable)
+
+
 class _SniffingDecoder:
-    """Decodes UTF-8 (with or without a BOM) or Windows-1252, whichever the bytes are.
+    """Decodes UTF-8 (with or without a BOM), Windows-1252, or UTF-16 with a BOM (Excel's
+    "Unicode text"), whichever the bytes are.
+
+    UTF-16 is known by its BOM in the first bytes; UTF-32, or text that looks like UTF-16 without a
+    BOM (many NUL bytes), is refused as a whole (:class:`FileFormatError`): guessing its byte order
+    would be a guess, and read as 8-bit text it would match no column name.
 
     The choice is made at the first bytes that tell the two apart: a BOM, or else the first chunk
     with a non-ASCII byte (allowing for a character cut at the chunk's end). Until then the text is
@@ -310,12 +474,20 @@ class _SniffingDecoder:
         data = self._held + data
         self._held = b""
         if self._at_start:
-            if len(data) < len(_UTF8_BOM) and not final:
-                self._held = data  # too short to tell whether a BOM begins here
+            if len(data) < _SNIFF_BYTES and not final:
+                self._held = data  # too short to tell a BOM or NUL bytes yet
                 return ""
             self._at_start = False
             if data.startswith(_UTF8_BOM):
                 return self._commit("utf-8-sig", data, final)
+            wide = _wide_encoding(data)
+            if wide == "UTF-16":
+                return self._commit("utf-16", data, final)
+            if wide is not None:
+                raise FileFormatError(
+                    f"The file is {wide}, which cannot be read: save it as UTF-8 (CSV UTF-8), "
+                    "or as UTF-16 with a byte order mark (Excel's Unicode text)."
+                )
         non_ascii = _NON_ASCII.search(data)
         if non_ascii is None:
             return data.decode("ascii")
@@ -331,9 +503,18 @@ class _SniffingDecoder:
         return ascii_part + self._commit("utf-8" if valid > invalid else "cp1252", rest, final)
 
     def _commit(self, encoding: str, data: bytes, final: bool) -> str:
-        self._decoder = codecs.getincrementaldecoder(encoding)(errors="surrogateescape")
-        self.encoding_name = "Windows-1252" if encoding == "cp1252" else "UTF-8"
+        errors = _ESCAPE_ERRORS if encoding == "utf-16" else "surrogateescape"
+        self._decoder = codecs.getincrementaldecoder(encoding)(errors=errors)
+        self.encoding_name = _ENCODING_NAMES[encoding]
         return self._decoder.decode(data, final)
+
+
+_ENCODING_NAMES: Final = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8",
+    "cp1252": "Windows-1252",
+    "utf-16": "UTF-16",
+}
 
 
 def _text_lines(chunks: Iterable[bytes], decoder: _SniffingDecoder) -> Iterator[str]:
@@ -357,47 +538,80 @@ def _text_lines(chunks: Iterable[bytes], decoder: _SniffingDecoder) -> Iterator[
 
 
 def _sniff_delimiter(line: str) -> str:
-    """``;`` or ``,``, whichever occurs more often outside quotes; ``;`` (Finnish Excel) on a tie."""
-    counts = {";": 0, ",": 0}
+    """``;``, ``,`` or a tab, whichever occurs most often outside quotes in the header line; on a
+    tie ``;`` (Finnish Excel) before ``,``, and a tab (Excel's Unicode text) only when it is the
+    clear choice."""
+    counts = {";": 0, ",": 0, "\t": 0}
     quoted = False
     for char in line:
         if char == '"':
             quoted = not quoted
         elif not quoted and char in counts:
             counts[char] += 1
-    return "," if counts[","] > counts[";"] else ";"
+    semicolons, commas, tabs = counts[";"], counts[","], counts["\t"]
+    if tabs > semicolons and tabs > commas:
+        return "\t"
+    return "," if commas > semicolons else ";"
 
 
 def _is_blank(cells: list[str]) -> bool:
     return not "".join(cells).strip()
 
 
+class _LineBreakInCell(Exception):
+    """The csv reader asked for a second line within one record."""
+
+
+class _OneLine:
+    """The csv reader's input: the one line :func:`_read_csv` hands it for each record.
+
+    No field of these tables can hold a line break (they are codes, ids, dates and numbers), so a
+    record is exactly one physical line. The reader asks for another line only when a quoted cell
+    is still open at the line's end; then this raises :class:`_LineBreakInCell` instead of giving
+    it the next line, that record is reported, and the next line starts a record of its own (the
+    reader starts each record from a clean state). A stray quote thus spoils its own line only,
+    instead of swallowing the rest of the file into one cell.
+    """
+
+    __slots__ = ("line",)
+
+    def __init__(self) -> None:
+        self.line: str | None = None
+
+    def __iter__(self) -> _OneLine:
+        return self
+
+    def __next__(self) -> str:
+        line = self.line
+        if line is None:
+            raise _LineBreakInCell
+        self.line = None
+        return line
+
+
 def _read_csv(chunks: Iterator[bytes], kind: str) -> Iterator[tuple[int, Item | RowError]]:
     decoder = _SniffingDecoder()
-    lines = _text_lines(chunks, decoder)
-    # The delimiter must be known before the csv reader starts, so look ahead to the header line
-    # and then hand the lines read so far back to the reader.
-    seen: list[str] = []
-    for line in lines:
-        seen.append(line)
-        if line.strip():
+    # (line number, line): a row's number is its physical line's, the header's line being 1.
+    lines = enumerate(_text_lines(chunks, decoder), start=1)
+    source = _OneLine()
+    for _, line in lines:
+        if not line.strip():
+            continue
+        # The first line with a visible character is the header (unless its cells are all
+        # empty, e.g. a quoted empty string); the delimiter is sniffed from it.
+        reader = csv.reader(source, delimiter=_sniff_delimiter(line))
+        source.line = line
+        try:
+            header = next(reader)
+        except (csv.Error, _LineBreakInCell):
+            raise FileFormatError("The header row cannot be read as CSV.") from None
+        if not _is_blank(header):
             break
     else:
         raise FileFormatError("The file is empty.")
-    reader = csv.reader(itertools.chain(seen, lines), delimiter=_sniff_delimiter(seen[-1]))
-    row = 0
-    try:
-        for header in reader:
-            row += 1
-            if not _is_blank(header):
-                break
-        else:  # e.g. only a quoted empty string
-            raise FileFormatError("The file is empty.")
-    except csv.Error:
-        raise FileFormatError("The header row cannot be read as CSV.") from None
     if _ESCAPED_BYTE.search("".join(header)):
         raise FileFormatError(f"The header row is not valid {decoder.encoding_name}.")
-    return _csv_rows(reader, row, _columns(header, kind), decoder)
+    return _csv_rows(lines, source, reader, _columns(header, kind), decoder)
 
 
 def _columns(header: list[str], kind: str) -> list[str | None]:
@@ -453,18 +667,22 @@ def _columns(header: list[str], kind: str) -> list[str | None]:
 
 
 def _csv_rows(
-    reader: Iterator[list[str]], row: int, columns: list[str | None], decoder: _SniffingDecoder
+    lines: Iterator[tuple[int, str]],
+    source: _OneLine,
+    reader: Iterator[list[str]],
+    columns: list[str | None],
+    decoder: _SniffingDecoder,
 ) -> Iterator[tuple[int, Item | RowError]]:
     width = len(columns)
-    while True:
-        row += 1
+    for row, line in lines:
+        source.line = line
         try:
             cells = next(reader)
-        except StopIteration:
-            return
+        except _LineBreakInCell:
+            yield row, RowError(row, None, "a quoted cell is not closed on its line")
+            continue
         except csv.Error:
-            # e.g. a runaway quoted field beyond the csv module's field size limit; the reader
-            # carries on with the next line.
+            # A cell beyond the csv module's field size limit; the rest of its line is dropped.
             yield row, RowError(row, None, "the row cannot be read as CSV")
             continue
         joined = "".join(cells)
@@ -549,7 +767,17 @@ def _ndjson_results(chunks: Iterator[bytes]) -> Iterator[tuple[int, Item | RowEr
 
 
 def _read_ndjson(chunks: Iterator[bytes]) -> Iterator[tuple[int, Item | RowError]]:
-    results = (result for result in _ndjson_results(chunks) if result is not None)
+    start = b""
+    for chunk in chunks:
+        start += chunk
+        if len(start) >= _SNIFF_BYTES:
+            break
+    wide = _wide_encoding(start)
+    if wide is not None:
+        # Split into lines at 0x0A, every line of it would be "not a JSON object".
+        raise FileFormatError(f"The file is {wide}; an NDJSON file must be UTF-8.")
+    lines = _ndjson_results(itertools.chain((start,), chunks))
+    results = (result for result in lines if result is not None)
     first = next(results, None)
     if first is None:
         raise FileFormatError("The file is empty.")

@@ -1,5 +1,5 @@
-"""The closed vocabularies of intake items. Values are the API's; CSV files may use Finnish words
-that the file reader maps to these."""
+"""The closed vocabularies of intake items. Values are the API's; CSV files may use Finnish or
+Swedish words that the file reader maps to these (``files.VALUE_WORDS``, listed in the README)."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from services.intake.domain.sealed_files import FileSeal
 from services.intake.store.tables import import_chunk, import_error, import_job
 from shared.auth import Principal
+from shared.csv_cells import csv_row
 
 CHUNK_BYTES = 1 << 20
 #: A running job whose worker has not reported for this long is taken over by another worker.
@@ -162,8 +163,9 @@ class ChunkReader(io.RawIOBase):
 
 
 def errors_csv(engine: Engine, import_id: str) -> Iterator[str]:
-    """The rejected rows as CSV, streamed from the database."""
-    yield "row,field,message\r\n"
+    """The rejected rows as CSV, streamed from the database; every cell through the project's CSV
+    cell neutraliser (``shared.csv_cells``), so no stored text can open as a formula."""
+    yield csv_row(("row", "field", "message"))
     with engine.connect() as connection:
         rows = connection.execution_options(yield_per=2000).execute(
             sa.select(import_error.c.row_number, import_error.c.field, import_error.c.message)
@@ -171,10 +173,4 @@ def errors_csv(engine: Engine, import_id: str) -> Iterator[str]:
             .order_by(import_error.c.row_number)
         )
         for number, field, message in rows:
-            yield f"{number},{_csv_cell(field or '')},{_csv_cell(message)}\r\n"
-
-
-def _csv_cell(text: str) -> str:
-    if any(c in text for c in ',"\r\n'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
+            yield csv_row((number, field, message))

@@ -5,8 +5,6 @@ the same rules. Nobody gets a single young person here."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,6 +17,7 @@ from services.pilots.domain.aggregates import TABLES, InvalidPeriod, PublishedTa
 from services.pilots.domain.disclosure import TOTAL, PerturbationTable, protect
 from services.pilots.store.rollup_index import RollupIndex
 from shared.auth import current_principal, require_roles
+from shared.csv_cells import csv_row
 from shared.reference.regions import region_codes
 from shared.service import ApiBlueprint as Blueprint
 from shared.service import service_context
@@ -141,13 +140,11 @@ def _order(key: tuple[str, ...]) -> tuple[tuple[bool, str], ...]:
 
 
 def _csv(header: list[str], rows: Iterable[list[Any]], filename: str) -> Response:
-    """A CSV download; an empty field where a figure is suppressed."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([("" if v is None else v) for v in row] for row in rows)
+    """A CSV download; an empty field where a figure is suppressed. Cells go through the
+    project's CSV cell neutraliser (``shared.csv_cells``): a pilot id that would start a formula
+    is written as text; the figures (counts, never negative) are written as numbers."""
     return Response(
-        out.getvalue(),
+        "".join(map(csv_row, (header, *rows))),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
