@@ -154,12 +154,17 @@ def outbox_document(events: Sequence[Envelope | SerializedEvent]) -> str:
     return (b"[" + b",".join(rows) + b"]").decode()
 
 
-def outbox_insert_for(param: str, stored: str) -> str:
-    """The outbox insert of the events in the JSON document parameter ``param`` (see
-    :func:`outbox_document`) whose ids the caller's CTE ``stored`` returned as ``id``: a
-    data-modifying CTE for a statement that stores a change and queues its events in one round
-    trip, in the caller's transaction like :func:`write_outbox`."""
-    return _OUTBOX_INSERT.format(param=param) + f" WHERE r.event_id IN (SELECT id FROM {stored})"
+def outbox_insert_from(source: str, stored: str) -> str:
+    """The outbox insert of the events in ``source`` (a CTE or table of ``id``, ``event_type``,
+    ``headers`` and ``payload`` (json): the fields of a :class:`SerializedEvent`'s row, with the
+    event's id as ``id``) whose ids the CTE ``stored`` returned: a data-modifying CTE for a
+    statement that stores a change and queues its events in one round trip, in the caller's
+    transaction like :func:`write_outbox`."""
+    return (
+        "INSERT INTO outbox (event_id, event_type, headers, payload) "
+        f"SELECT id, event_type, headers, convert_to(payload::text, 'UTF8') FROM {source} "
+        f"WHERE id IN (SELECT id FROM {stored})"
+    )
 
 
 def write_outbox(session: Session, events: list[Envelope | SerializedEvent]) -> None:

@@ -30,8 +30,8 @@ from services.intake.store.tables import (
     pilot_ref,
 )
 from shared.auth import Principal
-from shared.db import UnitOfWork, driver_execute, outbox_document, outbox_insert_for
-from shared.messaging.envelope import Envelope, SerializedEvent
+from shared.db import UnitOfWork, driver_execute, outbox_insert_from
+from shared.messaging.envelope import Envelope
 
 SOURCE = "/turvaverkko/intake"
 
@@ -70,10 +70,13 @@ class Prepared:
 
     kind: str
     results: list[ItemResult]  # rejected, or a duplicate of an event stored earlier
-    events: dict[tuple[str, str], SerializedEvent]  # (source system, source id) → new event
+    events: dict[tuple[str, str], str]  # (source system, source id) → the new event's id
     indexes: list[tuple[int, tuple[str, str]]]  # the items to store: (index, pair)
     repeated: list[tuple[int, tuple[str, str]]]  # the same pair again within the batch
-    rows: str  # the intake_event rows as one JSON document ("[]" if none)
+    #: The new events as one JSON document ("[]" if none): per event its intake_event columns
+    #: and its outbox row (type, headers, and the message body as a JSON value), so that the
+    #: event's data is serialised and sent once, and parsed once by PostgreSQL.
+    rows: str
     clients: list[dict[str, Any]]  # client profiles stated by referrals
     pilots: dict[tuple[str, str], str] = field(default_factory=dict)  # pair → the item's pilot
 
@@ -194,7 +197,7 @@ class Intake:
                     results.append(ItemResult(index, "duplicate", found[0]))
 
         profiles = self._profiles(session, kind, pending, prepared.clients)
-        rows: list[dict[str, Any]] = []
+        rows: list[bytes] = []
         for index, item, pseudonym, activity_type in pending:
             if kind == "referral":
                 profile = referral_profile(item)
@@ -207,9 +210,9 @@ class Intake:
                 EVENT_TYPES[kind], SOURCE, data, subject=f"pilot/{item['pilot_id']}"
             )
             pair = (item["source_system"], item["source_id"])
-            prepared.events[pair] = event.serialized()  # serialised here, where the CPU is
+            prepared.events[pair] = event.id
             prepared.indexes.append((index, pair))
-            rows.append(
+            columns = orjson.dumps(
                 {
                     "id": event.id,
                     "kind": kind,
@@ -218,12 +221,12 @@ class Intake:
                     "pilot_id": item["pilot_id"],
                     "key_id": pseudonym.key_id,
                     "pseudonym": pseudonym.value,
-                    "data": data,
                     "import_id": import_id,
                 }
             )
-        # One JSON document for the whole batch: serialised in C, parsed once by PostgreSQL.
-        prepared.rows = orjson.dumps(rows).decode()
+            # serialised here, where the CPU is: the columns and the outbox row in one object
+            rows.append(columns[:-1] + b"," + event.serialized().outbox_row[1:])
+        prepared.rows = (b"[" + b",".join(rows) + b"]").decode()
         return prepared
 
     def write(
@@ -245,27 +248,27 @@ class Intake:
         its duplicate."""
         session = uow.session
         events = prepared.events
-        inserted = _store_events(session, prepared, [events[pair] for _, pair in prepared.indexes])
+        inserted = _store_events(session, prepared)
         originals = _event_ids(
-            session, prepared.kind, {p for p, e in events.items() if e.id not in inserted}
+            session, prepared.kind, {p for p, e in events.items() if e not in inserted}
         )
         results = list(prepared.results)
 
-        def twin(index: int, pair: tuple[str, str], event: SerializedEvent) -> ItemResult:
+        def twin(index: int, pair: tuple[str, str]) -> ItemResult:
             """An item stored first by a concurrent request or an earlier batch."""
-            original, pilot_id = originals.get(pair, (event.id, prepared.pilots[pair]))
+            original, pilot_id = originals.get(pair, (events[pair], prepared.pilots[pair]))
             if pilot_id != prepared.pilots[pair]:
                 return ItemResult(index, "rejected", errors=_source_taken())
             return ItemResult(index, "duplicate", original)
 
         for index, pair in prepared.indexes:
-            event = events[pair]
-            if event.id in inserted:  # and queued in the outbox by the same statement
-                results.append(ItemResult(index, "accepted", event.id))
+            event_id = events[pair]
+            if event_id in inserted:  # and queued in the outbox by the same statement
+                results.append(ItemResult(index, "accepted", event_id))
             else:
-                results.append(twin(index, pair, event))
+                results.append(twin(index, pair))
         for index, pair in prepared.repeated:
-            results.append(twin(index, pair, events[pair]))
+            results.append(twin(index, pair))
         results.sort(key=lambda r: r.index)
         return results
 
@@ -323,12 +326,13 @@ _CLIENTS = (
 # round trip): an event whose (kind, source system, source id) is already stored is skipped — a
 # concurrent twin — and so are its profile and its outbox row.
 _STORE_EVENTS = (
-    "WITH stored AS (INSERT INTO intake_event (id, kind, source_system, source_id, pilot_id, "
+    "WITH r AS (SELECT * FROM json_to_recordset(%(rows)s::json) AS r(id text, kind text, "
+    "source_system text, source_id text, pilot_id text, key_id text, pseudonym text, "
+    "import_id text, event_type text, headers jsonb, payload json)), "
+    "stored AS (INSERT INTO intake_event (id, kind, source_system, source_id, pilot_id, "
     "key_id, pseudonym, data, import_id) SELECT id, kind, source_system, source_id, pilot_id, "
-    "key_id, pseudonym, data, import_id FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(id text, "
-    "kind text, source_system text, source_id text, pilot_id text, key_id text, pseudonym text, "
-    "data jsonb, import_id text) ON CONFLICT ON CONSTRAINT intake_event_source DO NOTHING "
-    "RETURNING id, key_id, pseudonym), "
+    "key_id, pseudonym, (payload -> 'data')::jsonb, import_id FROM r "
+    "ON CONFLICT ON CONSTRAINT intake_event_source DO NOTHING RETURNING id, key_id, pseudonym), "
     "profiles AS (INSERT INTO client AS c (key_id, pseudonym, birth_year, birth_month, gender, "
     "home_region) SELECT key_id, pseudonym, birth_year, birth_month, gender, home_region "
     "FROM json_to_recordset(%(clients)s::json) AS p(key_id text, pseudonym text, "
@@ -337,7 +341,7 @@ _STORE_EVENTS = (
     "ON CONFLICT (key_id, pseudonym) DO UPDATE SET birth_year = excluded.birth_year, "
     "birth_month = excluded.birth_month, gender = excluded.gender, "
     "home_region = excluded.home_region, updated_at = now()), "
-    f"queued AS ({outbox_insert_for('outbox', 'stored')}) "
+    f"queued AS ({outbox_insert_from('r', 'stored')}) "
     "SELECT id FROM stored"
 )
 
@@ -355,16 +359,12 @@ def _event_ids(
     return {(system, source_id): (event_id, pilot) for system, source_id, event_id, pilot in rows}
 
 
-def _store_events(session: Any, prepared: Prepared, events: list[SerializedEvent]) -> set[str]:
+def _store_events(session: Any, prepared: Prepared) -> set[str]:
     """Store the prepared events with their referrals' profiles and queue them in the outbox;
     returns the ids actually stored (a concurrent twin is skipped)."""
     if prepared.rows == "[]":
         return set()
-    params = {
-        "rows": prepared.rows,
-        "clients": orjson.dumps(prepared.clients).decode(),
-        "outbox": outbox_document(events),
-    }
+    params = {"rows": prepared.rows, "clients": orjson.dumps(prepared.clients).decode()}
     return {row[0] for row in driver_execute(session, _STORE_EVENTS, params)}
 
 
