@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,15 +32,26 @@ os.register_at_fork(after_in_child=lambda: _entropy.__dict__.clear())
 
 
 def new_event_id() -> str:
-    """A random (version 4) UUID, from operating-system randomness read 4 KiB at a time: bulk
-    intake makes thousands of events a second."""
+    """A time-ordered (version 7, RFC 9562) UUID: the Unix time in milliseconds, then 74 random
+    bits from operating-system randomness read 4 KiB at a time (bulk intake makes thousands of
+    events a second). Ordered by time, a new id lands at the end of every index on it (the event
+    tables' keys, the outbox's) instead of at a random page: a million-row import then touches
+    the same few index pages over and over rather than the whole index."""
     buffer: bytes = getattr(_entropy, "buffer", b"")
     at: int = getattr(_entropy, "at", 0)
-    if at + 16 > len(buffer):
+    if at + 10 > len(buffer):
         buffer, at = os.urandom(4096), 0
         _entropy.buffer = buffer
-    _entropy.at = at + 16
-    return str(uuid.UUID(bytes=buffer[at : at + 16], version=4))
+    _entropy.at = at + 10
+    random = int.from_bytes(buffer[at : at + 10])
+    value = (
+        (time.time_ns() // 1_000_000) << 80
+        | 0x7 << 76  # version 7
+        | (random >> 68) << 64  # 12 random bits
+        | 0b10 << 62  # the RFC's variant
+        | random & ((1 << 62) - 1)  # 62 random bits
+    )
+    return str(uuid.UUID(int=value))
 
 
 class SerializedEvent(NamedTuple):

@@ -78,15 +78,23 @@ def test_catalogue_types_are_valid_routing_keys() -> None:
         assert len(event_type.value.split(".")) == 2
 
 
-def test_event_ids_are_random_uuids_and_a_forked_child_draws_its_own() -> None:
+def test_event_ids_are_time_ordered_uuids_and_a_forked_child_draws_its_own() -> None:
     import os
+    import time
     import uuid
 
     from shared.messaging.envelope import new_event_id
 
-    ids = {new_event_id() for _ in range(10_000)}
-    assert len(ids) == 10_000
-    assert {uuid.UUID(i).version for i in ids} == {4}
+    before = time.time_ns() // 1_000_000
+    made = [new_event_id() for _ in range(10_000)]
+    after = time.time_ns() // 1_000_000
+    ids = [uuid.UUID(i) for i in made]
+    assert len(set(made)) == 10_000
+    assert {(i.version, i.variant) for i in ids} == {(7, uuid.RFC_4122)}
+    stamps = [i.int >> 80 for i in ids]
+    assert stamps == sorted(stamps) and before <= stamps[0] and stamps[-1] <= after
+    # 74 random bits: no two ids of one millisecond alike, and the bits vary
+    assert len({i.int & ((1 << 74) - 1) for i in ids}) == 10_000
     new_event_id()  # the parent now holds unread randomness
     read, write = os.pipe()
     child = os.fork()

@@ -118,6 +118,10 @@ class ImportWorker:
         finally:
             self.close()
 
+    #: Batches read ahead per preparer process: enough that the writer, which stores the batches
+    #: one by one in file order, never waits for one (two left it waiting a tenth of the time).
+    AHEAD_PER_PREPARER = 3
+
     #: Seconds between looks for imports that have outlived ``max_hours``.
     EXPIRY_INTERVAL = 60.0
 
@@ -171,7 +175,7 @@ class ImportWorker:
                 if len(batch) >= self.batch_size:
                     ahead.append((batch, self._prepare_ahead(run, batch)))
                     batch = []
-                    while len(ahead) > 2 * self.preparers:
+                    while len(ahead) > self.AHEAD_PER_PREPARER * self.preparers:
                         self._hand_over(run, *ahead.popleft())
                     if self._stopping.is_set():
                         while ahead:

@@ -331,7 +331,7 @@ _STORE_EVENTS = (
     "import_id text, event_type text, headers jsonb, payload json)), "
     "stored AS (INSERT INTO intake_event (id, kind, source_system, source_id, pilot_id, "
     "key_id, pseudonym, data, import_id) SELECT id, kind, source_system, source_id, pilot_id, "
-    "key_id, pseudonym, (payload -> 'data')::jsonb, import_id FROM r "
+    "key_id, pseudonym, payload -> 'data', import_id FROM r "
     "ON CONFLICT ON CONSTRAINT intake_event_source DO NOTHING RETURNING id, key_id, pseudonym), "
     "profiles AS (INSERT INTO client AS c (key_id, pseudonym, birth_year, birth_month, gender, "
     "home_region) SELECT key_id, pseudonym, birth_year, birth_month, gender, home_region "

@@ -65,7 +65,8 @@ intake_event = sa.Table(
     sa.Column("pilot_id", sa.Text, nullable=False),
     sa.Column("key_id", sa.Text, nullable=False),
     sa.Column("pseudonym", sa.Text, nullable=False),
-    sa.Column("data", postgresql.JSONB, nullable=False),  # what was published
+    # what was published, as sent (json: nothing queries inside it; see migration 0007)
+    sa.Column("data", postgresql.JSON, nullable=False),
     sa.Column("import_id", sa.Text),
     sa.Column(
         "received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
