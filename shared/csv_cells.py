@@ -18,7 +18,9 @@ from typing import Final
 
 #: The first characters that make a spreadsheet read a cell as a formula.
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
-_NEEDS_QUOTES: Final = frozenset(',"\r\n')
+#: Quoted: what CSV itself needs, and ``;`` and tab, at which a Finnish-locale spreadsheet splits
+#: a cell (``x;=HYPERLINK(…)`` would otherwise be a formula in the next column).
+_NEEDS_QUOTES: Final = frozenset(',"\r\n;\t')
 
 
 def neutralise(text: str) -> str:

@@ -191,3 +191,32 @@ def test_idle_cases_gathered_on_four_threads_never_deadlock(
         ).all()
     assert {(r, p): n for r, p, n in counted} == dict(expected)
     assert len(counted) == len(expected), "one item per person and pilot"
+
+
+def test_pilot_publications_and_idle_cases_on_four_threads_never_deadlock(
+    settings: Settings,
+    engines: dict[str, Engine],
+    notifications_app: Flask,
+    failures: list[logging.LogRecord],
+) -> None:
+    """Batches of ``pilot.published`` over the same pilots in shuffled orders, beside batches of
+    idle cases that gather for them: every batch takes the pilots' locks in one order, so each
+    succeeds on its first try."""
+    engine = engines["notifications"]
+    consumer = _consumer(settings, engine, RULES_CONSUMER)
+    pilots, workers = ["pilot-pub-1", "pilot-pub-2", "pilot-pub-3"], ["w-1", "w-2"]
+    members = {w: "worker" for w in workers} | {"lead-1": "lead"}
+    deliver(consumer, *(pilot_published(p, members) for p in pilots))
+    per_thread = []
+    for seed in range(THREADS):
+        rng = random.Random(seed)
+        batches = _idle_batches(seed, pilots, workers)
+        for n, _ in enumerate(list(batches)):
+            order = rng.sample(pilots, len(pilots))
+            version = 2 + seed * BATCHES + n
+            batches.insert(2 * n, [pilot_published(p, members, version=version) for p in order])
+        per_thread.append(batches)
+    outcomes = _concurrently(consumer, per_thread)
+
+    assert outcomes == [Outcome.ACK] * sum(map(len, per_thread))
+    assert [r.getMessage() for r in failures] == [], "no batch failed, none was replayed"

@@ -439,9 +439,12 @@ def test_tasks_and_the_scheduled_checks_fire_once_per_occurrence(
         headers=headers | {"If-Match": f'"{done["version"]}"'},
     )
     assert r.status_code == 200 and r.get_json()["done_at"]
-    # new activity, then a new idle spell: a new notice
-    deliver(consumer, participation("young-9", (datetime.now(UTC) + timedelta(days=1)).isoformat()))
-    assert tick(datetime.now(UTC) + timedelta(days=30)) == ["case.idle"]
+    # new activity (after the notice), then a new idle spell: a new notice
+    deliver(
+        consumer, participation("young-9", (datetime.now(UTC) + timedelta(days=16)).isoformat())
+    )
+    assert tick(datetime.now(UTC) + timedelta(days=29)) == []
+    assert tick(datetime.now(UTC) + timedelta(days=31)) == ["case.idle"]
 
 
 @pytest.mark.usefixtures("pilots")
@@ -471,6 +474,10 @@ def test_a_case_imported_with_its_history_is_idle_only_after_idle_days_in_this_s
     assert idle(timedelta(days=13)) == []
     assert idle(timedelta(days=15)) == [cid]  # 14 days here with nothing happening
     assert idle(timedelta(days=16)) == []  # once per spell
+    # A late record of an activity before that notice (within the spell it told of): no second
+    # notice, although the spell now seems to start later.
+    deliver(consumer, participation("young-history", (now + timedelta(days=1)).isoformat()))
+    assert idle(timedelta(days=17)) == []
     # More of its history arrives (older than its coming here): still the same quiet spell.
     deliver(consumer, participation("young-history", (now - timedelta(days=600)).isoformat()))
     assert idle(timedelta(days=17)) == []

@@ -81,3 +81,20 @@ def test_a_row_reads_back_with_the_csv_module_as_the_neutralised_values() -> Non
         "",
         "'@SUM(A1)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("x;=HYPERLINK(1)", '"x;=HYPERLINK(1)"'),
+        ("a\tb", '"a\tb"'),
+        ("plain text", "plain text"),
+    ],
+)
+def test_a_finnish_spreadsheet_does_not_split_a_cell_into_a_formula(
+    value: str, expected: str
+) -> None:
+    """Finnish Excel splits a ``.csv`` at ``;`` (and tab): such a cell is quoted whole."""
+    from shared.csv_cells import csv_cell
+
+    assert csv_cell(value) == expected

@@ -282,7 +282,10 @@ VALUE_WORDS: Final[dict[str, dict[str, Words]]] = {
     "reason": {
         "family_situation": (("perhetilanne",), ("familjesituation",)),
         "mental_health": (("mielenterveys",), ("psykisk hälsa",)),
-        "substance_use": (("päihteet", "päihteiden käyttö"), ("missbruk", "rusmedel")),
+        "substance_use": (
+            ("päihteet", "päihteiden käyttö"),
+            ("rusmedelsbruk", "rusmedel", "missbruk"),
+        ),
         "school_attendance": (("koulunkäynti", "koulupoissaolot"), ("skolgång", "skolfrånvaro")),
         "crime_or_risk_of_crime": (("rikos", "rikollisuus"), ("brott", "brottslighet")),
         "aftercare": (("jälkihuolto",), ("eftervård",)),

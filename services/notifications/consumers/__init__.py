@@ -9,7 +9,12 @@ Two workers that are not consumers of domain events run beside it: the ``sender`
 """
 
 from services.notifications.domain.rules import RULES
-from services.notifications.store.fanout import on_event, on_events, on_pilot_published
+from services.notifications.store.fanout import (
+    on_event,
+    on_events,
+    on_pilot_published,
+    on_pilots_published,
+)
 from shared.messaging.consumer import ConsumerSpec
 from shared.messaging.events import EventType
 
@@ -18,7 +23,8 @@ RULES_CONSUMER = ConsumerSpec(
     "rules",
     {EventType.PILOT_PUBLISHED.value: on_pilot_published}
     | dict.fromkeys(map(str, RULES), on_event),
-    batch_handlers=dict.fromkeys(map(str, RULES), on_events),
+    batch_handlers=dict.fromkeys(map(str, RULES), on_events)
+    | {EventType.PILOT_PUBLISHED.value: on_pilots_published},
 )
 
 CONSUMERS: tuple[ConsumerSpec, ...] = (RULES_CONSUMER,)

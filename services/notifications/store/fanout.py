@@ -145,6 +145,16 @@ def on_pilot_published(event: Envelope, uow: UnitOfWork) -> None:
         log.info("%d events that waited for their pilot told", waited, extra={"event_id": event.id})
 
 
+def on_pilots_published(events: list[Envelope], uow: UnitOfWork) -> None:
+    """The consumer's handler for a batch of ``pilot.published``: every pilot's lock first, in
+    pilot order as ``on_events`` takes them, then each event in turn (a pilot's versions in the
+    order they came)."""
+    for pilot_id in sorted({e.data["pilot_id"] for e in events}):
+        directory.lock_pilot(uow.session, pilot_id)
+    for event in events:
+        on_pilot_published(event, uow)
+
+
 def tell_waiting(session: Session, pilot_id: str) -> int:
     """Tell the events that waited for this pilot's copy (it is there now), and forget them."""
     rows = session.execute(

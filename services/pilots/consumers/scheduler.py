@@ -73,6 +73,14 @@ def run_checks(uow: UnitOfWork, now: datetime | None = None) -> list[Envelope]:
             pilot_case.c.state.in_(IDLE_STATES),
             quiet_since
             < sa.bindparam("now", now) - sa.func.make_interval(0, 0, 0, pilot.c.idle_days),
+            # Not told already in this spell: a notice made after the case's last activity
+            # covers it, even if an activity from before that notice is recorded only later
+            # (the spell then seems to start later, but nothing has happened since the notice).
+            ~sa.exists().where(
+                scheduled_notice.c.kind == EventType.CASE_IDLE,
+                scheduled_notice.c.subject_id == pilot_case.c.id,
+                scheduled_notice.c.sent_at > pilot_case.c.last_activity_at,
+            ),
         )
     ).mappings()
     for found in idle:
@@ -99,7 +107,13 @@ def run_checks(uow: UnitOfWork, now: datetime | None = None) -> list[Envelope]:
         event = Envelope.new(kind, "/turvaverkko/pilots", data, subject=f"{kind}/{subject_id}")
         first = session.execute(
             insert(scheduled_notice)
-            .values(kind=kind, subject_id=subject_id, occurrence=occurrence, event_id=event.id)
+            .values(
+                kind=kind,
+                subject_id=subject_id,
+                occurrence=occurrence,
+                event_id=event.id,
+                sent_at=now,  # the checks' own "now", which the idle check compares with
+            )
             .on_conflict_do_nothing()
             .returning(scheduled_notice.c.event_id)
         ).first()
