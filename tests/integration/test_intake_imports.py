@@ -347,3 +347,24 @@ def test_a_file_over_the_import_limit_is_refused_with_413_and_nothing_is_stored(
         small.extensions["turvaverkko"].engine.dispose()
     with engines["intake"].connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM import_job")).scalar() == 0
+
+
+def test_copy_rows_carry_backslashes_tabs_line_breaks_and_nulls_through_copy_unchanged(
+    engines: dict[str, Engine],
+) -> None:
+    """A file's batches reach the staging table by COPY: whatever a value holds, it arrives as
+    it was — JSON with escapes in it too."""
+    from services.intake.store.intake import _copy_row
+
+    values = ["a\\b", "tab\there", "line\nbreak\r\n", None, "ä€𝄞"]
+    document = b'{"x": "quote \\" back \\\\ slash \\n"}'
+    with engines["intake"].connect() as connection:
+        driver = connection.connection.driver_connection
+        driver.execute(
+            "CREATE TEMPORARY TABLE copied (a text, b text, c text, d text, e text, j json)"
+        )
+        with driver.cursor() as cursor, cursor.copy("COPY copied FROM STDIN") as copy:
+            copy.write(_copy_row(*values, document) * 2)
+        rows = driver.execute("SELECT a, b, c, d, e, j::text FROM copied").fetchall()
+        connection.rollback()
+    assert rows == [(*values, document.decode())] * 2

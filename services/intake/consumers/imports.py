@@ -362,7 +362,7 @@ def _prepare(
 ) -> Prepared:
     validated = validate_items(kind, items)
     with intake.unit_of_work() as uow:  # reads only; rolled back at the end
-        return intake.prepare(uow.session, kind, validated, principal, import_id)
+        return intake.prepare(uow.session, kind, validated, principal, import_id, for_copy=True)
 
 
 #: In a preparer process: its own Intake, with its own database connection.
