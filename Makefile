@@ -22,6 +22,7 @@ test: $(STAMP)  ## the whole suite against the real PostgreSQL and RabbitMQ
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/ruff format --check .
 
 format: $(STAMP)

@@ -155,7 +155,9 @@ def install(app: Flask, verifier: TokenVerifier, public_blueprints: frozenset[st
 
 
 def _unauthorized(detail: str, error: str | None = None) -> Unauthorized:
-    params = {"realm": "turvaverkko"} | ({"error": error} if error else {})
+    params: dict[str, str | None] = {"realm": "turvaverkko"}
+    if error:
+        params["error"] = error
     return Unauthorized(detail, www_authenticate=WWWAuthenticate("Bearer", params))
 
 

@@ -94,7 +94,7 @@ class UnitOfWork:
     def __init__(self, session_factory: Callable[[], Session]) -> None:
         self._session_factory = session_factory
         self._session: Session | None = None
-        self._events: list[Envelope] = []
+        self._events: list[Envelope | SerializedEvent] = []
 
     @property
     def session(self) -> Session:

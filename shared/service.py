@@ -10,7 +10,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import flask_smorest
 import pika
@@ -119,17 +119,18 @@ class ServiceApi(Api):
     """flask-smorest's Api, answering every HTTP error as problem+json — and documenting them so."""
 
     ERROR_SCHEMA = ProblemSchema
+    DEFAULT_RESPONSE_CONTENT_TYPE: str  # flask-smorest's (an annotation only: its value stays)
 
     def _register_responses(self) -> None:
         # flask-smorest's, with the error answers' media type: the successful ones stay JSON.
-        default = self.DEFAULT_RESPONSE_CONTENT_TYPE
+        default: str = self.DEFAULT_RESPONSE_CONTENT_TYPE
         self.DEFAULT_RESPONSE_CONTENT_TYPE = http.PROBLEM_JSON
         try:
-            super()._register_responses()  # type: ignore[misc]
+            super()._register_responses()
         finally:
             self.DEFAULT_RESPONSE_CONTENT_TYPE = default
 
-    def handle_http_exception(self, error: Any) -> Response:  # type: ignore[override]
+    def handle_http_exception(self, error: Any) -> Response:
         return http.handle_http_exception(error)
 
 
@@ -157,13 +158,13 @@ class _Metrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
         )
         self._scrape_time = CollectorRegistry(auto_describe=False)
-        self._scrape_time.register(self)  # type: ignore[arg-type]
+        self._scrape_time.register(self)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(self.service, method, route, str(status)).inc()
         self.latency.labels(self.service, method, route).observe(seconds)
 
-    def collect(self) -> Iterable[GaugeMetricFamily]:
+    def collect(self) -> Iterable[GaugeMetricFamily | CounterMetricFamily]:
         """Scrape-time figures read from the database: the outbox backlog, and the service's
         own (``gauges``)."""
         gauge = GaugeMetricFamily(
@@ -292,7 +293,7 @@ def rate_limit_storage(uri: str) -> storage.Storage:
     anything else (``redis://…``) as the ``limits`` library makes it."""
     if uri.rstrip("/") == "memory:":
         return ProcessMemoryStorage(uri)
-    return storage.storage_from_string(uri)
+    return cast(storage.Storage, storage.storage_from_string(uri))
 
 
 class RateLimit:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 from flask import request
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
@@ -72,7 +72,8 @@ class FullMatch(validate.Regexp):
     """``validate.Regexp`` matching the whole value: ``^a$`` takes ``"a\\n"``, this does not."""
 
     def __call__(self, value: Any) -> Any:
-        if not isinstance(value, str) or self.regex.fullmatch(value) is None:
+        regex = cast("re.Pattern[str]", self.regex)  # built from a str pattern
+        if not isinstance(value, str) or regex.fullmatch(value) is None:
             raise ValidationError(self._format_error(value))
         return value
 
@@ -99,9 +100,9 @@ def _guard(field: fields.Field) -> None:
         for inner in field.tuple_fields:
             _guard(inner)
     elif isinstance(field, fields.Dict):
-        for inner in (field.key_field, field.value_field):
-            if inner is not None:
-                _guard(inner)
+        for maybe in (field.key_field, field.value_field):
+            if maybe is not None:
+                _guard(maybe)
 
 
 class StrictSchema(Schema):

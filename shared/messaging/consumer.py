@@ -315,7 +315,8 @@ class Consumer(BrokerWorker):
         return outcome
 
     def _settle(self, channel: Channel, delivery_tag: int, outcome: Outcome) -> None:
-        if channel is not self._channel or not channel.is_open:
+        current = self._channel
+        if current is None or channel is not current or not channel.is_open:
             return  # the delivery tag belongs to a closed channel; the broker redelivers
         with self._lock:
             self._in_flight -= 1

@@ -21,6 +21,7 @@ import os
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
@@ -102,11 +103,13 @@ class ImportWorker:
             return done
         if self._pool is None:
             # spawn, not fork: a forked child would share this process's database connections.
+            settings = self.settings
+            assert settings is not None  # checked in __init__
             self._pool = ProcessPoolExecutor(
                 self.preparers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_preparer,
-                initargs=(self.settings,),
+                initargs=(settings,),
             )
         return self._pool.submit(_prepare_in_preparer, job.kind, items, run.principal, job.id)
 
@@ -125,7 +128,7 @@ class ImportWorker:
     #: Seconds between looks for imports that have outlived ``max_hours``.
     EXPIRY_INTERVAL = 60.0
 
-    def expire(self) -> list[Any]:
+    def expire(self) -> Sequence[Any]:
         """Fail the imports that have not ended within ``max_hours`` and erase their files."""
         with self.intake.unit_of_work() as uow:
             jobs = imports.expired(uow.session.connection(), self.max_hours)

@@ -48,7 +48,10 @@ class IdentityCodeField(Identifier):
     """A henkilötunnus, loaded as a validated ``IdentityCode``: parsed once, and what travels on
     from here hides the code in its ``repr``."""
 
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> IdentityCode:
+    # A String in the OpenAPI document (what a client sends), an IdentityCode once loaded.
+    def _deserialize(  # type: ignore[override]
+        self, value: Any, attr: Any, data: Any, **kwargs: Any
+    ) -> IdentityCode:
         text = super()._deserialize(value, attr, data, **kwargs)
         try:
             return parse_identity_code(text)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -107,7 +107,7 @@ def erase_file(connection: Connection, import_id: str) -> None:
 OPEN_STATUSES = ("queued", "running")
 
 
-def expired(connection: Connection, max_hours: float) -> list[Any]:
+def expired(connection: Connection, max_hours: float) -> Sequence[Any]:
     """Fail every import that has not ended within ``max_hours`` of its upload and erase its file;
     returns the failed jobs (call in a transaction that also publishes their ``import.failed``)."""
     jobs = connection.execute(

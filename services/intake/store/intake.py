@@ -181,7 +181,7 @@ class Intake:
                 else:
                     results.append(ItemResult(index, "rejected", errors=errors))
                 continue
-            activity = activities.get(item.get("activity_id"))
+            activity = activities.get(item.get("activity_id") or "")
             pending.append(
                 (
                     index,

@@ -179,6 +179,7 @@ def set_rule(
 ) -> dict[str, Any]:
     """Switch a rule, if its setting is still at ``expected_version`` (0: never switched);
     412 otherwise."""
+    stmt: sa.Insert | sa.Update
     if expected_version == 0:
         stmt = (
             insert(rule_setting)

@@ -82,7 +82,8 @@ def mark_all_read(session: Session, subject: str, up_to: int | None) -> int:
     )
     if up_to is not None:
         stmt = stmt.where(notification.c.id <= up_to)
-    return session.execute(stmt.values(read_at=sa.func.now())).rowcount
+    result = session.execute(stmt.values(read_at=sa.func.now()))
+    return int(result.rowcount)  # type: ignore[attr-defined]  # an UPDATE's CursorResult
 
 
 def unread_count(session: Session, subject: str) -> int:

@@ -172,7 +172,7 @@ def _add_secret(session: Session, endpoint_id: str, sealed: SealedSecret) -> Non
 
 
 def _cancel_pending(session: Session, endpoint_id: str, *only: sa.ColumnElement[bool]) -> int:
-    return session.execute(
+    return session.execute(  # type: ignore[attr-defined]  # an UPDATE's result has rowcount
         sa.update(delivery)
         .where(delivery.c.endpoint_id == endpoint_id, delivery.c.status == "pending", *only)
         .values(status="cancelled", next_attempt_at=None, updated_at=sa.func.now())

@@ -37,7 +37,7 @@ def create(
     what: str,
     location: str,
     event: Callable[[dict[str, Any]], Envelope] | None = None,
-    check: Callable[[Any], None] | None = None,
+    check: Callable[[Any], object] | None = None,
 ) -> Answer:
     with service_context().unit_of_work() as uow:
         if check is not None:

@@ -103,12 +103,14 @@ def run_checks(uow: UnitOfWork, now: datetime | None = None) -> list[Envelope]:
             )
         )
     published = []
-    for kind, subject_id, occurrence, data in candidates:
-        event = Envelope.new(kind, "/turvaverkko/pilots", data, subject=f"{kind}/{subject_id}")
+    for event_type, subject_id, occurrence, data in candidates:
+        event = Envelope.new(
+            event_type, "/turvaverkko/pilots", data, subject=f"{event_type}/{subject_id}"
+        )
         first = session.execute(
             insert(scheduled_notice)
             .values(
-                kind=kind,
+                kind=event_type,
                 subject_id=subject_id,
                 occurrence=occurrence,
                 event_id=event.id,

@@ -28,7 +28,7 @@ import itertools
 import operator
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -121,7 +121,7 @@ class RollupIndex:
                 _NEW_ROWS, {"since": self._horizon or 0}
             ):
                 seen.update(people)
-                self._add(measure, month, tuple(rest), people)  # type: ignore[arg-type]
+                self._add(measure, month, tuple(rest), people)
                 cells += 1
             unkeyed = seen - self._keyed
             if unkeyed:
@@ -131,7 +131,7 @@ class RollupIndex:
         self.loaded.set()
         return cells
 
-    def _learn_keys(self, rows: list[Any]) -> None:
+    def _learn_keys(self, rows: Sequence[Any]) -> None:
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         keys = np.fromiter((r[1] for r in rows), dtype=np.uint64, count=len(rows))
         top = int(ids.max())
@@ -212,8 +212,8 @@ class RollupIndex:
                 groups[
                     tuple(v if keep else TOTAL for v, keep in zip(key, mask, strict=True))
                 ].append(people)
-            for key, people in groups.items():
-                union = people[0] if len(people) == 1 else BitMap.union(*people)
+            for key, members in groups.items():
+                union = members[0] if len(members) == 1 else BitMap.union(*members)
                 out[key] = self._cell(union)
         out.setdefault(tuple(TOTAL for _ in range(dims)), Cell(0, 0))
         return out
