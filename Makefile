@@ -23,6 +23,7 @@ test: $(STAMP)  ## the whole suite against the real PostgreSQL and RabbitMQ
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/ruff format --check .
 
 format: $(STAMP)

@@ -12,7 +12,6 @@ import functools
 import inspect
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import jwt
@@ -21,23 +20,11 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from shared.config import Settings
+from shared.principal import Principal
 
 ROLES = ("admin", "coordinator", "pilot_lead", "pilot_worker", "integration")
 DEV_ALGORITHM = "HS256"
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: the token's subject, role, organisation and pilots."""
-
-    subject: str
-    role: str
-    organisation: str | None
-    pilots: frozenset[str]
-
-    def in_pilot(self, pilot_id: str) -> bool:
-        return pilot_id in self.pilots
 
 
 class InvalidToken(Exception):

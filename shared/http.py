@@ -10,11 +10,10 @@ wrong field is not reflected back or logged.
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -22,14 +21,17 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import sqlalchemy.exc
 from flask import Flask, Response, g, json, request
-from marshmallow import Schema
 from werkzeug.exceptions import (
     HTTPException,
     InternalServerError,
     UnprocessableEntity,
     UnsupportedMediaType,
+    default_exceptions,
 )
 
+from shared.errors import DomainError, declared_field_names, field_errors
+
+__all__ = ["declared_field_names", "field_errors"]  # here too, where the API layer finds them
 from shared.observability import new_request_id, reset_request_id, set_request_id
 
 log = logging.getLogger(__name__)
@@ -92,103 +94,6 @@ def problem(
     return response
 
 
-def field_errors(messages: Any, submitted: Mapping[str, Any] | None = None) -> list[dict[str, str]]:
-    """Flatten marshmallow/webargs messages into RFC 9457 ``errors`` entries.
-
-    ``{"json": {"items": {3: {"birth_date": ["Not a valid date."]}}}}`` becomes
-    ``[{"pointer": "#/items/3/birth_date", "detail": "Not a valid date."}]``; query, header and
-    path parameters are named with ``parameter``/``header`` instead of a pointer.
-
-    A name the client chose is never repeated: a key that is not a field name some schema of the
-    API declares (an identity code sent as a JSON key, say) is named by its position in the object
-    instead, read from ``submitted`` (what was sent, by location) when given.
-    """
-    if not isinstance(messages, Mapping):
-        return [{"pointer": "#", "detail": str(m)} for m in _leaves(messages)]
-    out: list[dict[str, str]] = []
-    for location, tree in messages.items():
-        sent = (submitted or {}).get(location)
-        for path, detail in _walk(tree, ()):
-            if location != "headers":  # unknown headers are ignored, never reported
-                path, detail = _without_client_names(path, detail, sent)
-            if location in {"json", "form", "files"}:
-                pointer = "#/" + "/".join(_escape(p) for p in path) if path else "#"
-                out.append({"pointer": pointer, "detail": detail})
-            elif location == "headers":
-                out.append({"header": ".".join(path), "detail": detail})
-            elif path:
-                out.append({"parameter": ".".join(path), "detail": detail})
-            else:
-                out.append({"parameter": "", "detail": detail})
-    return out
-
-
-def _without_client_names(
-    path: tuple[str, ...], detail: str, sent: Any
-) -> tuple[tuple[str, ...], str]:
-    """The path up to the first part the API did not name itself (a list index or a declared
-    field name), and the detail saying where that part was."""
-    here = sent
-    for depth, part in enumerate(path):
-        if part.isdecimal() or part in declared_field_names():
-            here = _step(here, part)
-            continue
-        ordinal = _position(here, part)
-        where = f"key number {ordinal} of this object" if ordinal else "a key of this object"
-        if detail == _UNKNOWN_FIELD:
-            detail = f"An unknown field ({where}); its name is not repeated here."
-        else:
-            detail = f"{detail} ({where}; its name is not repeated here)"
-        return path[:depth], detail
-    return path, detail
-
-
-_UNKNOWN_FIELD = "Unknown field."
-
-
-def _step(document: Any, part: str) -> Any:
-    if isinstance(document, Mapping):
-        return document.get(part)
-    if isinstance(document, list) and part.isdecimal() and int(part) < len(document):
-        return document[int(part)]
-    return None
-
-
-def _position(document: Any, key: str) -> int | None:
-    """The 1-based position of ``key`` among the object's keys (query strings included)."""
-    if not isinstance(document, Mapping):
-        return None
-    for ordinal, candidate in enumerate(document.keys(), start=1):
-        if candidate == key:
-            return ordinal
-    return None
-
-
-@functools.cache
-def _declared_names(schema_count: int) -> frozenset[str]:
-    names: set[str] = set()
-    for schema in _schema_classes():
-        for name, declared in schema._declared_fields.items():
-            names.add(declared.data_key or name)
-    return frozenset(names)
-
-
-def _schema_classes() -> list[type[Schema]]:
-    found: list[type[Schema]] = []
-    pending = list(Schema.__subclasses__())
-    while pending:
-        schema = pending.pop()
-        found.append(schema)
-        pending.extend(schema.__subclasses__())
-    return found
-
-
-def declared_field_names() -> frozenset[str]:
-    """Every field name a marshmallow schema of the process declares: the names that the API
-    itself gives, safe to repeat in an error."""
-    return _declared_names(len(_schema_classes()))
-
-
 def unprocessable(errors: list[dict[str, str]]) -> UnprocessableEntity:
     """A 422 to raise from anywhere: answered as problem+json naming every bad field."""
     error = UnprocessableEntity()
@@ -196,29 +101,12 @@ def unprocessable(errors: list[dict[str, str]]) -> UnprocessableEntity:
     return error
 
 
-def _escape(part: str) -> str:
-    return part.replace("~", "~0").replace("/", "~1")
-
-
-def _walk(tree: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:
-    if isinstance(tree, Mapping):
-        for key, sub in tree.items():
-            # marshmallow reports errors of the body itself (not of a field) under "_schema".
-            yield from _walk(sub, path if key == "_schema" else (*path, str(key)))
-    else:
-        for message in _leaves(tree):
-            yield path, message
-
-
-def _leaves(value: Any) -> Iterator[str]:
-    if isinstance(value, list | tuple):
-        for item in value:
-            yield from _leaves(item)
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from _leaves(item)
-    else:
-        yield str(value)
+def handle_domain_error(error: DomainError) -> Response:
+    """A domain error answered exactly as the HTTP exception of its status would be."""
+    http_error = default_exceptions[error.status](error.detail)
+    if error.errors is not None:
+        http_error.data = {"errors": error.errors}  # type: ignore[attr-defined]
+    return handle_http_exception(http_error)
 
 
 def handle_http_exception(error: HTTPException) -> Response:
@@ -374,5 +262,6 @@ def install(app: Flask, on_request_done: Callable[..., None] | None = None) -> N
             reset_request_id(token)
 
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(InternalServerError, handle_unexpected)
     app.register_error_handler(Exception, handle_unexpected)

@@ -13,19 +13,37 @@ optimistic concurrency with ``ETag`` / ``If-Match``.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import request
 from marshmallow import Schema, fields, validate
-from werkzeug.exceptions import PreconditionFailed, PreconditionRequired, UnprocessableEntity
+from werkzeug.exceptions import PreconditionFailed, PreconditionRequired
 
-from shared.http import unprocessable
+from shared.paging import (
+    BIGINT_MAX,
+    bad_cursor,
+    bigint,
+    decode_cursor,
+    encode_cursor,
+    stale,
+)
 from shared.validation import StrictSchema
+
+__all__ = [
+    "BIGINT_MAX",
+    "PageQuery",
+    "bad_cursor",
+    "bigint",
+    "decode_cursor",
+    "encode_cursor",
+    "etag",
+    "if_match",
+    "page",
+    "page_schema",
+    "stale",
+]
 
 MAX_PAGE = 200
 
@@ -58,35 +76,6 @@ def page_schema(name: str, item: type[Schema]) -> type[Schema]:
     )
 
 
-_CURSOR = re.compile(r"[A-Za-z0-9_-]{1,400}")
-_CURSOR_PREFIX = "after:"
-
-
-def decode_cursor(cursor: str | None) -> str | None:
-    """The key a cursor continues after; 422 naming ``cursor`` for anything this API did not give."""
-    if cursor is None:
-        return None
-    try:
-        if not _CURSOR.fullmatch(cursor):
-            raise ValueError
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8")
-        if not text.startswith(_CURSOR_PREFIX):
-            raise ValueError
-        return text.removeprefix(_CURSOR_PREFIX)
-    except (ValueError, binascii.Error):
-        raise bad_cursor() from None
-
-
-def bad_cursor() -> UnprocessableEntity:
-    """The 422 naming ``cursor``, for a cursor this API did not give (or whose key is not one of
-    the list's)."""
-    return unprocessable([{"parameter": "cursor", "detail": "Not a cursor of this list."}])
-
-
-def encode_cursor(key: str) -> str:
-    return base64.urlsafe_b64encode((_CURSOR_PREFIX + key).encode("utf-8")).decode().rstrip("=")
-
-
 def page(rows: Sequence[Any], limit: int, key: str) -> tuple[dict[str, Any], dict[str, str]]:
     """The body and headers of one page, from up to ``limit + 1`` rows ordered by ``key``."""
     items = list(rows[:limit])
@@ -98,18 +87,6 @@ def page(rows: Sequence[Any], limit: int, key: str) -> tuple[dict[str, Any], dic
         query = {k: v for k, v in request.args.items() if k != "cursor"} | {"cursor": cursor}
         headers["Link"] = f'<{request.path}?{urlencode(query)}>; rel="next"'
     return body, headers
-
-
-#: The largest id or version a PostgreSQL ``bigint`` holds: anything larger names nothing.
-BIGINT_MAX = 2**63 - 1
-
-
-def bigint(text: str) -> int | None:
-    """``text`` as an id or a version: ASCII digits (``str.isdigit`` takes "²" too) of a number a
-    ``bigint`` holds; None for anything else."""
-    if not (text.isascii() and text.isdigit()) or len(text) > 19 or int(text) > BIGINT_MAX:
-        return None
-    return int(text)
 
 
 def _get(row: Any, key: str) -> Any:
@@ -133,9 +110,3 @@ def if_match() -> int:
     if version is None:
         raise PreconditionFailed("If-Match does not name a version of this resource.")
     return version
-
-
-def stale() -> PreconditionFailed:
-    return PreconditionFailed(
-        "The resource has changed since you read it; read it again and reapply your change."
-    )

@@ -35,7 +35,7 @@ from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import TooManyRequests
 
-from shared import auth, http, validation
+from shared import auth, http, requests
 from shared.config import Settings
 from shared.db import UnitOfWork, make_engine, make_session_factory
 from shared.messaging import topology
@@ -62,7 +62,7 @@ class ServiceContext:
 
 class _StrictParser(FlaskParser):
     """Query parameters follow the schema's own ``unknown`` (our schemas raise): a misspelt filter
-    is a 422 naming it, not silently ignored. JSON bodies are read by ``validation.parse_json``
+    is a 422 naming it, not silently ignored. JSON bodies are read by ``requests.parse_json``
     (400 when nested too deeply)."""
 
     DEFAULT_UNKNOWN_BY_LOCATION = {
@@ -74,7 +74,7 @@ class _StrictParser(FlaskParser):
     def _raw_load_json(self, req: Any) -> Any:
         if not is_json_request(req):
             return core.missing
-        return validation.parse_json(req.get_data(cache=True))
+        return requests.parse_json(req.get_data(cache=True))
 
 
 class _FieldErrorSchema(Schema):
@@ -381,7 +381,7 @@ def create_service_app(
     http.install(app, on_request_done=metrics.observe)
     auth.install(app, context.verifier, PUBLIC_BLUEPRINTS)
     app.before_request(lambda: http.check_content_type(app))
-    app.before_request(validation.check_path_and_query)
+    app.before_request(requests.check_path_and_query)
     app.after_request(http.relative_location)
     RateLimit(settings, name, PUBLIC_BLUEPRINTS).install(app)
 

@@ -5,29 +5,24 @@
   and nothing else below U+0020; ids and codes — every path and query parameter, and every
   identifier field — nothing below U+0020, nor DEL. A lone surrogate (``"\\ud800"`` in JSON) is
   not a character at all and cannot be stored as UTF-8: refused everywhere. Path and query values
-  are checked before any view runs (``check_path_and_query``: 422 naming each parameter); every
+  are checked before any view runs (``shared.requests.check_path_and_query``: 422 naming each
+  parameter); every
   string field of a request schema built on ``StrictSchema`` refuses them (422 naming the field by
   JSON pointer, per item in intake's lists). Errors never repeat the value.
 - **Full-match patterns.** ``validate.Regexp`` uses ``re.match``, where ``$`` also matches before a
   trailing newline: ``FullMatch`` matches the whole value.
 - **JSON nesting.** A body nested deeper than ``MAX_JSON_DEPTH`` is refused with 400
-  (``parse_json``), before the schemas or Python's recursion limit meet it.
+  (``shared.requests.parse_json``), before the schemas or Python's recursion limit meet it.
 - **Numbers** within what the columns hold: ``INT4`` / ``INT8`` for integers, and a finite, bounded
   range for decimals (``NUMBER_LIMIT``), so that what is stored reads back as a JSON number.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterator, Mapping
 from typing import Any, cast
 
-from flask import request
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
-from werkzeug.exceptions import BadRequest
-
-from shared.http import unprocessable
 
 #: Refused in free text: C0 controls but TAB, LF and CR; lone surrogates.
 _REFUSED_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
@@ -114,55 +109,3 @@ class StrictSchema(Schema):
 
     def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
         _guard(field_obj)
-
-
-def _too_deep(value: Any) -> bool:
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        children = node.values() if isinstance(node, Mapping) else node
-        if depth > MAX_JSON_DEPTH:
-            return True
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return False
-
-
-def parse_json(data: bytes | str) -> Any:
-    """A request body as JSON. Malformed JSON raises ``ValueError`` (``json.JSONDecodeError``)
-    as ``json.loads`` does; a body nested too deeply is a 400."""
-    try:
-        body = json.loads(data)
-    except json.JSONDecodeError:
-        raise
-    except ValueError:  # an integer of more digits than Python converts
-        raise json.JSONDecodeError("A number is too long.", "<body>", 0) from None
-    except RecursionError:
-        body = None
-        too_deep = True
-    else:
-        too_deep = isinstance(body, dict | list) and _too_deep(body)
-    if too_deep:
-        raise BadRequest(
-            f"The request body is nested too deeply: at most {MAX_JSON_DEPTH} levels of arrays "
-            "and objects."
-        )
-    return body
-
-
-def _refused_parameters() -> Iterator[dict[str, str]]:
-    for name, value in (request.view_args or {}).items():
-        if isinstance(value, str) and refused_in_id(value):
-            yield {"parameter": name, "detail": ID_MESSAGE}
-    for name in request.args:
-        if refused_in_id(name):
-            # Not a name of this API: not repeated either.
-            yield {"parameter": "", "detail": "A parameter name contains a control character."}
-        elif any(refused_in_id(value) for value in request.args.getlist(name)):
-            yield {"parameter": name, "detail": ID_MESSAGE}
-
-
-def check_path_and_query() -> None:
-    """422 naming every path or query parameter with a control character (``before_request``)."""
-    errors = list(_refused_parameters())
-    if errors:
-        raise unprocessable(errors)

@@ -24,9 +24,9 @@ from shared.auth import Principal, current_principal, require_roles
 from shared.db import UnitOfWork
 from shared.http import problem
 from shared.messaging.schema import outbox
+from shared.requests import parse_json
 from shared.service import ApiBlueprint as Blueprint
 from shared.service import service_context
-from shared.validation import parse_json
 
 blp = Blueprint(
     "items",

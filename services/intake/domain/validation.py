@@ -19,7 +19,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, missing
 
 from services.intake.domain.schemas import ITEM_SCHEMAS
-from shared.http import field_errors
+from shared.errors import field_errors
 
 #: An item loaded by its schema, or ``None`` and every field error (JSON pointers).
 Validated = tuple[dict[str, Any] | None, list[dict[str, str]]]

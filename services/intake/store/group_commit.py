@@ -20,7 +20,7 @@ from collections import deque
 
 from services.intake.domain.validation import Validated
 from services.intake.store.intake import Intake, ItemResult
-from shared.auth import Principal
+from shared.principal import Principal
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from services.intake.domain.sealed_files import FileSeal
 from services.intake.store.tables import import_chunk, import_error, import_job
-from shared.auth import Principal
 from shared.csv_cells import csv_row
+from shared.principal import Principal
 
 CHUNK_BYTES = 1 << 20
 #: A running job whose worker has not reported for this long is taken over by another worker.

@@ -29,9 +29,9 @@ from services.intake.store.tables import (
     instrument_ref,
     pilot_ref,
 )
-from shared.auth import Principal
 from shared.db import UnitOfWork, driver_connection, driver_execute, outbox_insert_from
 from shared.messaging.envelope import Envelope
+from shared.principal import Principal
 
 SOURCE = "/turvaverkko/intake"
 

@@ -28,7 +28,6 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import NotFound
 
 from services.notifications.adapters.outcome import Sent
 from services.notifications.domain.signing_secrets import SealedSecret
@@ -41,7 +40,8 @@ from services.notifications.store.tables import (
     webhook_endpoint,
     webhook_secret,
 )
-from shared.resources import bad_cursor, bigint, decode_cursor
+from shared.errors import NotFound
+from shared.paging import bad_cursor, bigint, decode_cursor
 
 log = logging.getLogger(__name__)
 

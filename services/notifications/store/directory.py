@@ -9,7 +9,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import NotFound, PreconditionRequired
 
 from services.notifications.domain.rules import DEFAULT_LANGUAGE, RULES, Rule
 from services.notifications.store.tables import (
@@ -21,8 +20,9 @@ from services.notifications.store.tables import (
     rule_setting,
 )
 from shared.db import UnitOfWork
+from shared.errors import NotFound, PreconditionRequired
 from shared.messaging.envelope import Envelope
-from shared.resources import stale
+from shared.paging import stale
 
 
 @dataclass(frozen=True)

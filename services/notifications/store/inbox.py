@@ -11,10 +11,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import NotFound
 
 from services.notifications.store.tables import notification
-from shared.resources import bad_cursor, bigint, decode_cursor
+from shared.errors import NotFound
+from shared.paging import bad_cursor, bigint, decode_cursor
 
 
 def page(

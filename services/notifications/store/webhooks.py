@@ -15,11 +15,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import NotFound
 
 from services.notifications.domain.signing_secrets import SealedSecret
 from services.notifications.store.tables import delivery, webhook_endpoint, webhook_secret
-from shared.resources import decode_cursor, stale
+from shared.errors import NotFound
+from shared.paging import decode_cursor, stale
 
 _secret_created_at = (
     sa.select(sa.func.max(webhook_secret.c.created_at))

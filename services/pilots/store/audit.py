@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.pilots.store.tables import audit_entry
-from shared.auth import Principal
 from shared.observability import current_request_id
+from shared.principal import Principal
 
 GENESIS = "0" * 64
 _LOCK = 0x7475727661  # an application-wide advisory lock for the chain's order

@@ -16,7 +16,6 @@ import orjson
 import sqlalchemy as sa
 from psycopg.rows import dict_row
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import Conflict
 
 from services.pilots.domain.calendar import start_of
 from services.pilots.domain.cases import allowed_from, can_transition
@@ -26,10 +25,11 @@ from services.pilots.store.tables import (
     pilot_member,
     timeline_entry,
 )
-from shared.auth import Principal
 from shared.db import UnitOfWork
+from shared.errors import Conflict
 from shared.messaging.envelope import Envelope
 from shared.messaging.events import EventType
+from shared.principal import Principal
 
 SOURCE = "/turvaverkko/pilots"
 SYSTEM = Principal("turvaverkko", "system", None, frozenset())

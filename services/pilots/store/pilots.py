@@ -9,7 +9,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import Conflict
 
 from services.pilots.store import records
 from services.pilots.store.tables import (
@@ -22,7 +21,7 @@ from services.pilots.store.tables import (
     pilot_region,
 )
 from shared.db import UnitOfWork
-from shared.http import unprocessable
+from shared.errors import Conflict, Unprocessable
 from shared.messaging.envelope import Envelope
 from shared.messaging.events import EventType
 
@@ -130,7 +129,7 @@ def _check_organisations(session: Session, data: dict[str, Any]) -> None:
                 {"pointer": f"#/partner_organisation_ids/{i}", "detail": "No such organisation."}
             )
     if errors:
-        raise unprocessable(errors)
+        raise Unprocessable(errors=errors)
 
 
 def _replace_relations(session: Session, pilot_id: str, data: dict[str, Any]) -> None:

@@ -9,9 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import Conflict, NotFound
 
-from shared.resources import decode_cursor, stale
+from shared.errors import Conflict, NotFound
+from shared.paging import decode_cursor, stale
 
 
 def get(session: Session, table: sa.Table, key: str, value: str, what: str) -> dict[str, Any]:
