@@ -70,6 +70,21 @@ def all_queues() -> list[str]:
     return [*consumer_queues(), DEAD_LETTERS.queue.name]
 
 
+def _partner_webhook_for_referrals(client: FlaskClient, settings: Settings) -> str:
+    """The partner organisation's endpoint, subscribed to ``referral.received``: its id."""
+    r = client.post(
+        "/v1/webhooks",
+        json={
+            "organisation": "org-partner",
+            "url": "http://127.0.0.1:9/hook",
+            "event_types": ["referral.received"],
+        },
+        headers=bearer(settings, "admin"),
+    )
+    assert r.status_code == 201, r.get_json()
+    return str(r.get_json()["id"])
+
+
 @pytest.fixture
 def client(notifications_client: FlaskClient) -> FlaskClient:
     return notifications_client
@@ -422,16 +437,7 @@ def test_the_same_event_delivered_twice_tells_once(
     pilot: dict[str, Any],
     rules: Consumer,
 ) -> None:
-    r = client.post(
-        "/v1/webhooks",
-        json={
-            "organisation": "org-partner",
-            "url": "http://127.0.0.1:9/hook",
-            "event_types": ["referral.received"],
-        },
-        headers=bearer(settings, "admin"),
-    )
-    assert r.status_code == 201, r.get_json()
+    endpoint = _partner_webhook_for_referrals(client, settings)
     worker = bearer(settings, "pilot_worker", subject=ANNA, pilots=[PILOT])
     assert intake_client.post("/v1/referrals", json=referral(2), headers=worker).status_code == 201
     [event] = published(engines["intake"], EventType.REFERRAL_RECEIVED)
@@ -453,7 +459,6 @@ def test_the_same_event_delivered_twice_tells_once(
         deliveries = db.execute(
             sa.text("SELECT channel, destination FROM delivery ORDER BY channel, destination")
         ).all()
-    endpoint = r.get_json()["id"]
     assert [tuple(d) for d in deliveries] == [("email", ANNA), ("email", BO), ("webhook", endpoint)]
 
 
@@ -641,16 +646,7 @@ def waiting_rows(engine: Engine) -> list[tuple[Any, ...]]:
 def test_a_referral_that_comes_before_its_pilot_reaches_the_pilots_workers_once_it_is_published(
     client: FlaskClient, settings: Settings, engines: dict[str, Engine], handler: Consumer
 ) -> None:
-    r = client.post(
-        "/v1/webhooks",
-        json={
-            "organisation": "org-partner",
-            "url": "http://127.0.0.1:9/hook",
-            "event_types": ["referral.received"],
-        },
-        headers=bearer(settings, "admin"),
-    )
-    assert r.status_code == 201, r.get_json()
+    endpoint = _partner_webhook_for_referrals(client, settings)
     early = referral_event("pilot-late")
     assert deliver(handler, early, early) == [Outcome.ACK, Outcome.ACK]
     for nobody in (ANNA, BO, CAI):
@@ -679,7 +675,6 @@ def test_a_referral_that_comes_before_its_pilot_reaches_the_pilots_workers_once_
         deliveries = db.execute(
             sa.text("SELECT channel, destination FROM delivery ORDER BY channel, destination")
         ).all()
-    endpoint = r.get_json()["id"]
     assert [tuple(d) for d in deliveries] == [("email", ANNA), ("email", BO), ("webhook", endpoint)]
     shown = str(told(client, settings, ANNA)) + str(waiting_rows(engines["notifications"]))
     for identifying in (early.data["pseudonym"], early.data["source_system"]):
