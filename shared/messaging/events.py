@@ -20,6 +20,12 @@ class EventType(StrEnum):
     PILOT_PUBLISHED = "pilot.published"
     ACTIVITY_PUBLISHED = "activity.published"
     INSTRUMENT_PUBLISHED = "instrument.published"
+    #: A case opened by a referral (a first one, or a new episode after a closed or declined
+    #: case): its id, case code, pilot, the young person's pseudonym (for intake's case map
+    #: only) and the opening referral's source, so the referring system learns the case code.
+    CASE_OPENED = "case.opened"
+    #: A case past its retention time made anonymous: the pseudonym link is gone.
+    CASE_ANONYMISED = "case.anonymised"
     CASE_TRANSITIONED = "case.transitioned"
     CASE_IDLE = "case.idle"
     TASK_DUE = "task.due"
