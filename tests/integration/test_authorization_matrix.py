@@ -122,6 +122,9 @@ EXPECTED: dict[Op, str] = {
     ("pilots", "POST", "/v1/cases/{case_id}/tasks"):               "201 403 201 404 201 404 403 403",
     ("pilots", "GET", "/v1/cases/{case_id}/tasks/{task_id}"):      "200 403 200 404 200 404 403 403",
     ("pilots", "PATCH", "/v1/cases/{case_id}/tasks/{task_id}"):    "200 403 200 404 200 404 403 403",
+    ("pilots", "POST", "/v1/cases/by-code"):                       "200 403 200 404 200 404 403 403",
+    ("pilots", "GET", "/v1/tasks"):                                "200 403 200 200 200 200 403 403",
+    ("pilots", "GET", "/v1/my-work"):                              "200 403 200 200 200 200 403 403",
     # --- pilots: aggregates ---------------------------------------------------------------------
     ("pilots", "GET", "/v1/aggregates/tables"):                    "200 200 200 200 403 403 403 403",
     ("pilots", "GET", "/v1/aggregates/indicators"):                "200 200 200 403 403 403 403 403",
@@ -158,6 +161,7 @@ EXPECTED: dict[Op, str] = {
 #: but these callers.
 LISTED_ONLY_TO: dict[Op, tuple[str, frozenset[str]]] = {
     ("pilots", "GET", "/v1/cases"): ("case_id", frozenset({"admin", "lead_own", "worker_own"})),
+    ("pilots", "GET", "/v1/tasks"): ("task_id", frozenset({"admin", "lead_own", "worker_own"})),
     ("notifications", "GET", "/v1/notifications"): ("item_id", frozenset({"worker_own"})),
     ("notifications", "GET", "/v1/webhooks"): (
         "endpoint_id",
@@ -505,6 +509,10 @@ BUILDERS: dict[Op, Builder] = {
         w.path(op), {"title": "School meeting", "due_on": "2026-12-02", "assignee": "worker-a"}
     ),
     ("pilots", "PATCH", "/v1/cases/{case_id}/tasks/{task_id}"): _patch({"title": "Call again"}),
+    ("pilots", "POST", "/v1/cases/by-code"): lambda w, op, who: Call(
+        w.path(op),
+        {"code": w.as_admin("pilots", "GET", f"/v1/cases/{w.ids['case_id']}").get_json()["code"]},
+    ),
     ("pilots", "GET", "/v1/aggregates/indicators"): _query(f"period=2026&pilot={OWN_PILOT}"),
     ("pilots", "GET", "/v1/aggregates/{table_name}"): _query(f"period=2026&pilot={OWN_PILOT}"),
     ("notifications", "PUT", "/v1/notifications/preferences"): _own_preferences,

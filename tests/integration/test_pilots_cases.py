@@ -100,6 +100,11 @@ def consumer(settings: Settings, engines: dict[str, Engine]) -> Consumer:
 
 @pytest.fixture
 def pilots(pilots_client: FlaskClient, settings: Settings) -> None:
+    seed_pilots(pilots_client, settings)
+
+
+def seed_pilots(pilots_client: FlaskClient, settings: Settings) -> None:
+    """Two pilots (north: worker-1, worker-2, lead-north; south: worker-south) of org-1."""
     admin = bearer(settings, "admin")
     org = {"id": "org-1", "name": "Org", "type": "ngo"}
     assert pilots_client.post("/v1/organisations", json=org, headers=admin).status_code == 201

@@ -8,15 +8,11 @@ and every change is written to the audit log with its purpose (``X-Purpose``, de
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
 from typing import Any
 
-import sqlalchemy as sa
 from flask import request
 from flask.views import MethodView
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
-from werkzeug.exceptions import NotFound
 
 from services.pilots.api.schemas import Strict
 from services.pilots.api.versioned import check_merged
@@ -25,13 +21,13 @@ from services.pilots.domain.cases import (
     DECLINE_REASONS,
     STATES,
     allowed_from,
+    closing_reason_problem,
 )
-from services.pilots.store import audit, records
-from services.pilots.store import cases as store
-from services.pilots.store.tables import case_task, case_transition, pilot_case, timeline_entry
-from shared.auth import Principal, current_principal, require_roles
-from shared.db import UnitOfWork
+from services.pilots.usecases import cases as usecases
+from services.pilots.usecases.cases import CASE_ROLES
+from shared.auth import current_principal, require_roles
 from shared.http import unprocessable
+from shared.principal import PURPOSES
 from shared.resources import PageQuery, etag, if_match, page, page_schema
 from shared.service import ApiBlueprint as Blueprint
 from shared.service import service_context
@@ -44,13 +40,16 @@ blp = Blueprint(
     description="Cases: a young person in a pilot — workflow, tasks, timeline. Client-level data.",
 )
 
-CASE_ROLES = ("admin", "pilot_lead", "pilot_worker")
 SUBJECT = validate.And(validate.Length(min=1, max=200), identifier)
 
 
 class CaseSchema(Schema):
     id = fields.String()
+    code = fields.String(metadata={"description": "The case code, e.g. K7QM-3XPD."})
     pilot_id = fields.String()
+    previous_case_id = fields.String(
+        allow_none=True, metadata={"description": "The young person's earlier case (episode)."}
+    )
     state = fields.String()
     allowed_transitions = fields.Method("_allowed")
     closing_reason = fields.String(allow_none=True)
@@ -75,7 +74,24 @@ CasePage = page_schema("CasePage", CaseSchema)
 class CaseQuery(PageQuery):
     pilot = fields.String(validate=validate.And(validate.Length(min=1, max=63), identifier))
     state = fields.String(validate=validate.OneOf(STATES))
-    worker = fields.String(validate=SUBJECT, metadata={"description": "Responsible worker."})
+    worker = fields.String(
+        validate=SUBJECT, metadata={"description": "Responsible worker (as `responsible`)."}
+    )
+    responsible = fields.String(
+        validate=SUBJECT, metadata={"description": "Responsible worker; `me` is the caller."}
+    )
+    idle = fields.Boolean(
+        metadata={"description": "true: only the cases idle now (quiet for the pilot's idle days)."}
+    )
+    code = fields.String(
+        validate=validate.Length(min=1, max=32),
+        metadata={"description": "The case code (case, spaces and dashes do not matter)."},
+    )
+    open = fields.Boolean(metadata={"description": "true: not closed or declined; false: final."})
+    previous_case = fields.String(
+        validate=validate.And(validate.Length(min=1, max=200), identifier),
+        metadata={"description": "Later episodes of this case."},
+    )
     activity = fields.String(
         validate=validate.And(validate.Length(min=1, max=200), identifier),
         metadata={"description": "Took part in (or missed) this activity."},
@@ -98,19 +114,11 @@ class TransitionIn(Strict):
 
     @validates_schema
     def _closing(self, data: dict[str, Any], **_: Any) -> None:
-        to, why = data.get("to_state"), data.get("closing_reason")
-        if to == "closed" and why not in CLOSING_REASONS:
-            raise ValidationError(
-                f"Closing needs one of: {', '.join(CLOSING_REASONS)}.", "closing_reason"
-            )
-        if to == "declined" and why not in DECLINE_REASONS:
-            raise ValidationError(
-                f"Declining needs one of: {', '.join(DECLINE_REASONS)}.", "closing_reason"
-            )
-        if to not in ("closed", "declined") and why is not None:
-            raise ValidationError(
-                "Only closing or declining has a closing reason.", "closing_reason"
-            )
+        # The domain's rule, checked here too so that one answer names every bad field.
+        if "to_state" in data:
+            problem = closing_reason_problem(data["to_state"], data.get("closing_reason"))
+            if problem is not None:
+                raise ValidationError(problem, "closing_reason")
 
 
 class TransitionSchema(Schema):
@@ -145,66 +153,24 @@ class TaskSchema(TaskIn):
 
     id = fields.String(dump_only=True)
     case_id = fields.String(dump_only=True)
+    case_code = fields.String(dump_only=True)
+    pilot_id = fields.String(dump_only=True)
     done = fields.Boolean(dump_only=True)
     done_at = fields.DateTime(dump_only=True, allow_none=True)
     created_by = fields.String(dump_only=True)
     version = fields.Integer(dump_only=True)
 
 
-# --- scoping and the audit log ----------------------------------------------------------------
+# --- the purpose of access -------------------------------------------------------------------
 
 
-def _purpose() -> str:
-    purpose = request.headers.get("X-Purpose", "case_work")
-    if purpose not in audit.PURPOSES:
-        raise unprocessable(
-            [{"header": "X-Purpose", "detail": f"One of: {', '.join(audit.PURPOSES)}."}]
-        )
-    return purpose
-
-
-def _visible(principal: Principal) -> sa.ColumnElement[bool]:
-    if principal.role == "admin":
-        return sa.true()
-    return pilot_case.c.pilot_id.in_(sorted(principal.pilots))
-
-
-def _case(uow: UnitOfWork, principal: Principal, case_id: str, action: str) -> dict[str, Any]:
-    """The case if the caller may see it (404 otherwise, also for another pilot's case), audited."""
-    purpose = _purpose()
-    row = (
-        uow.session.execute(
-            sa.select(pilot_case).where(pilot_case.c.id == case_id, _visible(principal))
-        )
-        .mappings()
-        .first()
-    )
-    if row is None:
-        raise NotFound("No such case among your pilots.")
-    audit.record(uow.session, principal, action, [dict(row)], purpose)
-    return dict(row)
-
-
-def _ensure_members(
-    uow: UnitOfWork,
-    found: dict[str, Any],
-    data: dict[str, Any],
-    names: tuple[str, ...],
-    current: dict[str, Any] | None = None,
-) -> None:
-    """422 naming each field of ``names`` that names someone who is not a member (worker or
-    lead) of the case's pilot — a task or a case is never handed to another pilot's worker,
-    whose notifications would then point into this pilot's case. ``None`` (no one) and a value
-    left as it was (``current``) pass."""
-    errors = []
-    for name in names:
-        subject = data.get(name)
-        if subject is None or (current is not None and current.get(name) == subject):
-            continue
-        if not store.is_member(uow.session, found["pilot_id"], subject):
-            errors.append({"pointer": f"#/{name}", "detail": "Not a member of the case's pilot."})
-    if errors:
-        raise unprocessable(errors)
+def purpose() -> str:
+    """The purpose of access from ``X-Purpose`` (default ``case_work``), written to the audit log
+    with every read and change."""
+    value = request.headers.get("X-Purpose", "case_work")
+    if value not in PURPOSES:
+        raise unprocessable([{"header": "X-Purpose", "detail": f"One of: {', '.join(PURPOSES)}."}])
+    return value
 
 
 # --- resources --------------------------------------------------------------------------------
@@ -216,38 +182,34 @@ class Cases(MethodView):
     @blp.response(200, CasePage)
     @require_roles(*CASE_ROLES)
     def get(self, query: dict[str, Any]) -> Any:
-        """The caller's pilots' cases; filter by pilot, state, responsible worker, activity or
-        referral date. Each case listed is written to the audit log."""
-        principal = current_principal()
-        purpose = _purpose()
-        stmt = sa.select(pilot_case).where(_visible(principal))
-        if "pilot" in query:
-            stmt = stmt.where(pilot_case.c.pilot_id == query["pilot"])
-        if "state" in query:
-            stmt = stmt.where(pilot_case.c.state == query["state"])
-        if "worker" in query:
-            stmt = stmt.where(pilot_case.c.responsible_worker == query["worker"])
-        if "referred_from" in query:
-            stmt = stmt.where(pilot_case.c.referred_on >= query["referred_from"])
-        if "referred_to" in query:
-            stmt = stmt.where(pilot_case.c.referred_on <= query["referred_to"])
-        if "activity" in query:
-            stmt = stmt.where(
-                sa.exists().where(
-                    timeline_entry.c.pilot_id == pilot_case.c.pilot_id,
-                    timeline_entry.c.key_id == pilot_case.c.key_id,
-                    timeline_entry.c.pseudonym == pilot_case.c.pseudonym,
-                    timeline_entry.c.summary["activity_id"].astext == query["activity"],
-                )
-            )
+        """The caller's pilots' cases; filter by pilot, state, responsible worker (`me`), idle,
+        activity, referral date, case code or earlier episode. Each case listed is written to
+        the audit log."""
+        why = purpose()
         with service_context().unit_of_work() as uow:
-            rows = records.page_rows(
-                uow.session, stmt, pilot_case.c.id, query["cursor"], query["limit"]
-            )
-            audit.record(uow.session, principal, "list", rows[: query["limit"]], purpose)
+            rows = usecases.list_cases(uow, current_principal(), why, query)
             uow.commit()
         body, headers = page(rows, query["limit"], "id")
         return body, 200, headers
+
+
+class CaseCodeIn(Strict):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
+@blp.route("/by-code")
+class CaseByCode(MethodView):
+    @blp.arguments(CaseCodeIn)
+    @blp.response(200, CaseSchema)
+    @require_roles(*CASE_ROLES)
+    def post(self, data: dict[str, Any]) -> Any:
+        """The case with this case code among the caller's pilots (404 otherwise). In a body,
+        so that the code stays out of URLs and access logs."""
+        why = purpose()
+        with service_context().unit_of_work() as uow:
+            found = usecases.find_by_code(uow, current_principal(), why, data["code"])
+            uow.commit()
+        return dict(found.row), 200, etag(found.row["version"])
 
 
 @blp.route("/<string:case_id>")
@@ -255,10 +217,11 @@ class Case(MethodView):
     @blp.response(200, CaseSchema)
     @require_roles(*CASE_ROLES)
     def get(self, case_id: str) -> Any:
+        why = purpose()
         with service_context().unit_of_work() as uow:
-            found = _case(uow, current_principal(), case_id, "read")
+            found = usecases.get_case(uow, current_principal(), why, case_id)
             uow.commit()
-        return found, 200, etag(found["version"])
+        return dict(found.row), 200, etag(found.row["version"])
 
     @blp.arguments(CasePatch)
     @blp.response(200, CaseSchema)
@@ -267,11 +230,9 @@ class Case(MethodView):
     @require_roles(*CASE_ROLES)
     def patch(self, data: dict[str, Any], case_id: str) -> Any:
         """Name the responsible worker; send `If-Match` with the case's ETag."""
-        expected = if_match()
+        expected, why = if_match(), purpose()
         with service_context().unit_of_work() as uow:
-            found = _case(uow, current_principal(), case_id, "update")
-            _ensure_members(uow, found, data, ("responsible_worker",), current=found)
-            row = records.update(uow.session, pilot_case, "id", found["id"], expected, data, "case")
+            row = usecases.update_case(uow, current_principal(), why, case_id, expected, data)
             uow.commit()
         return row, 200, etag(row["version"])
 
@@ -282,14 +243,9 @@ class Transitions(MethodView):
     @require_roles(*CASE_ROLES)
     def get(self, case_id: str) -> list[dict[str, Any]]:
         """Every move of the case: from, to, why, who and when."""
+        why = purpose()
         with service_context().unit_of_work() as uow:
-            found = _case(uow, current_principal(), case_id, "read_transitions")
-            rows = uow.session.execute(
-                sa.select(case_transition)
-                .where(case_transition.c.case_id == found["id"])
-                .order_by(case_transition.c.id)
-            ).mappings()
-            result = [dict(r) for r in rows]
+            result = usecases.transitions(uow, current_principal(), why, case_id)
             uow.commit()
         return result
 
@@ -300,16 +256,16 @@ class Transitions(MethodView):
     def post(self, data: dict[str, Any], case_id: str) -> Any:
         """Move the case; the workflow allows only its defined transitions (409 otherwise).
         Publishes `case.transitioned`."""
-        principal = current_principal()
+        why = purpose()
         with service_context().unit_of_work() as uow:
-            found = _case(uow, principal, case_id, "transition")
-            moved = store.transition(
+            moved = usecases.move_case(
                 uow,
-                found["id"],
+                current_principal(),
+                why,
+                case_id,
                 data["to_state"],
                 data["reason"],
                 data.get("closing_reason"),
-                principal,
             )
             uow.commit()
         return moved, 201, etag(moved["version"])
@@ -320,10 +276,11 @@ class Timeline(MethodView):
     @blp.response(200, TimelineEntrySchema(many=True))
     @require_roles(*CASE_ROLES)
     def get(self, case_id: str) -> list[dict[str, Any]]:
-        """Referral, participations, outcomes and the case's own moves, in time order."""
+        """Referral, participations, outcomes and the case's own moves, in time order — for a
+        later episode, from its referral on."""
+        why = purpose()
         with service_context().unit_of_work() as uow:
-            found = _case(uow, current_principal(), case_id, "read_timeline")
-            entries = store.timeline(uow.session, found)
+            entries = usecases.timeline(uow, current_principal(), why, case_id)
             uow.commit()
         return entries
 
@@ -334,14 +291,9 @@ class Tasks(MethodView):
     @require_roles(*CASE_ROLES)
     def get(self, case_id: str) -> list[dict[str, Any]]:
         """The case's tasks, by due date."""
+        why = purpose()
         with service_context().unit_of_work() as uow:
-            found = _case(uow, current_principal(), case_id, "read_tasks")
-            rows = uow.session.execute(
-                sa.select(case_task)
-                .where(case_task.c.case_id == found["id"])
-                .order_by(case_task.c.due_on, case_task.c.id)
-            ).mappings()
-            result = [dict(r) for r in rows]
+            result = usecases.tasks(uow, current_principal(), why, case_id)
             uow.commit()
         return result
 
@@ -349,17 +301,9 @@ class Tasks(MethodView):
     @blp.response(201, TaskSchema)
     @require_roles(*CASE_ROLES)
     def post(self, data: dict[str, Any], case_id: str) -> Any:
-        principal = current_principal()
+        why = purpose()
         with service_context().unit_of_work() as uow:
-            found = _case(uow, principal, case_id, "add_task")
-            _ensure_members(uow, found, data, ("assignee",))
-            row = records.create(
-                uow.session,
-                case_task,
-                {"id": str(uuid.uuid4()), "case_id": found["id"], "created_by": principal.subject}
-                | data,
-                "task",
-            )
+            row = usecases.add_task(uow, current_principal(), why, case_id, data)
             uow.commit()
         return row, 201, etag(row["version"])
 
@@ -369,9 +313,9 @@ class Task(MethodView):
     @blp.response(200, TaskSchema)
     @require_roles(*CASE_ROLES)
     def get(self, case_id: str, task_id: str) -> Any:
+        why = purpose()
         with service_context().unit_of_work() as uow:
-            found = _case(uow, current_principal(), case_id, "read_tasks")
-            task = _task(uow, found, task_id)
+            task = usecases.get_task(uow, current_principal(), why, case_id, task_id)
             uow.commit()
         return task, 200, etag(task["version"])
 
@@ -382,21 +326,17 @@ class Task(MethodView):
     @require_roles(*CASE_ROLES)
     def patch(self, data: dict[str, Any], case_id: str, task_id: str) -> Any:
         """Change a task or mark it done; send `If-Match` with its ETag."""
-        expected = if_match()
+        expected, why = if_match(), purpose()
         with service_context().unit_of_work() as uow:
-            found = _case(uow, current_principal(), case_id, "update_task")
-            current = _task(uow, found, task_id)
-            check_merged(TaskPatch, current, data)
-            _ensure_members(uow, found, data, ("assignee",), current=current)
-            if "done" in data:
-                data = data | {"done_at": datetime.now(UTC) if data["done"] else None}
-            row = records.update(uow.session, case_task, "id", task_id, expected, data, "task")
+            row = usecases.update_task(
+                uow,
+                current_principal(),
+                why,
+                case_id,
+                task_id,
+                expected,
+                data,
+                merged_check=lambda current, change: check_merged(TaskPatch, current, change),
+            )
             uow.commit()
         return row, 200, etag(row["version"])
-
-
-def _task(uow: UnitOfWork, found: dict[str, Any], task_id: str) -> dict[str, Any]:
-    task = records.get(uow.session, case_task, "id", task_id, "task")
-    if task["case_id"] != found["id"]:
-        raise NotFound("No such task in this case.")
-    return task

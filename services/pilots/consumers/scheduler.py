@@ -27,14 +27,13 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Engine
 
 from services.pilots.domain.calendar import HELSINKI
+from services.pilots.store.case_repository import idle_condition
 from services.pilots.store.tables import case_task, pilot, pilot_case, scheduled_notice
 from shared.db import UnitOfWork, make_session_factory
 from shared.messaging.envelope import Envelope
 from shared.messaging.events import EventType
 
 log = logging.getLogger(__name__)
-#: A referral nobody has acted on is as idle as a case nobody works on.
-IDLE_STATES = ("referred", "enrolled", "active", "paused", "follow_up")
 
 
 def run_checks(uow: UnitOfWork, now: datetime | None = None) -> list[Envelope]:
@@ -70,9 +69,7 @@ def run_checks(uow: UnitOfWork, now: datetime | None = None) -> list[Envelope]:
         sa.select(pilot_case, pilot.c.idle_days, quiet_since.label("quiet_since"))
         .join(pilot, pilot.c.id == pilot_case.c.pilot_id)
         .where(
-            pilot_case.c.state.in_(IDLE_STATES),
-            quiet_since
-            < sa.bindparam("now", now) - sa.func.make_interval(0, 0, 0, pilot.c.idle_days),
+            idle_condition(sa.bindparam("now", now)),
             # Not told already in this spell: a notice made after the case's last activity
             # covers it, even if an activity from before that notice is recorded only later
             # (the spell then seems to start later, but nothing has happened since the notice).

@@ -47,3 +47,20 @@ def can_transition(from_state: str, to_state: str) -> bool:
 
 def allowed_from(state: str) -> list[str]:
     return sorted(TRANSITIONS.get(state, frozenset()), key=STATES.index)
+
+
+#: A referral nobody has acted on is as idle as a case nobody works on: every open state.
+IDLE_STATES = OPEN
+
+
+def closing_reason_problem(to_state: str, closing_reason: str | None) -> str | None:
+    """What is wrong with a move's closing reason, or ``None``: closing needs one of
+    :data:`CLOSING_REASONS`, declining one of :data:`DECLINE_REASONS`, and no other move has
+    one. The rule holds for every move — a worker's and the system's."""
+    if to_state == "closed" and closing_reason not in CLOSING_REASONS:
+        return f"Closing needs one of: {', '.join(CLOSING_REASONS)}."
+    if to_state == "declined" and closing_reason not in DECLINE_REASONS:
+        return f"Declining needs one of: {', '.join(DECLINE_REASONS)}."
+    if to_state not in FINAL and closing_reason is not None:
+        return "Only closing or declining has a closing reason."
+    return None

@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 
 from services.pilots.store.tables import audit_entry
 from shared.observability import current_request_id
-from shared.principal import Principal
+from shared.principal import PURPOSES, Principal
+
+__all__ = ["PURPOSES", "record", "verify"]
 
 GENESIS = "0" * 64
 _LOCK = 0x7475727661  # an application-wide advisory lock for the chain's order
-
-PURPOSES = ("case_work", "supervision", "client_request", "data_protection_audit")
 
 
 def record(

@@ -18,15 +18,16 @@ from psycopg.rows import dict_row
 from sqlalchemy.orm import Session
 
 from services.pilots.domain.calendar import start_of
-from services.pilots.domain.cases import allowed_from, can_transition
+from services.pilots.domain.case_codes import new_code
+from services.pilots.domain.cases import allowed_from, can_transition, closing_reason_problem
 from services.pilots.store.tables import (
+    OPEN_CASE,
     case_transition,
     pilot_case,
-    pilot_member,
     timeline_entry,
 )
 from shared.db import UnitOfWork
-from shared.errors import Conflict
+from shared.errors import Conflict, Unprocessable
 from shared.messaging.envelope import Envelope
 from shared.messaging.events import EventType
 from shared.principal import Principal
@@ -68,6 +69,7 @@ _CLIENTS = (
 _LOCK_CASES = (
     f"SELECT c.* FROM pilot_case c JOIN {_CLIENTS} ON c.pilot_id = u.pilot_id "
     "AND c.key_id = u.key_id AND c.pseudonym = u.pseudonym "
+    f"AND c.{OPEN_CASE} "
     "ORDER BY c.pilot_id, c.key_id, c.pseudonym FOR UPDATE OF c"
 )
 _LATEST_ACTIVITY = (
@@ -80,21 +82,31 @@ _TOUCH = (
     "UPDATE pilot_case c SET last_activity_at = u.latest FROM unnest(%(pilots)s::text[], "
     "%(key_ids)s::text[], %(pseudonyms)s::text[], %(latest)s::timestamptz[]) "
     "AS u(pilot_id, key_id, pseudonym, latest) WHERE c.pilot_id = u.pilot_id "
-    "AND c.key_id = u.key_id AND c.pseudonym = u.pseudonym AND c.last_activity_at < u.latest"
+    "AND c.key_id = u.key_id AND c.pseudonym = u.pseudonym AND c.last_activity_at < u.latest "
+    f"AND c.{OPEN_CASE}"
 )
-#: A young person's case in the pilot, opened, or (if it exists, or was opened meanwhile by
-#: another transaction) its last activity following the timeline: one statement that locks each
-#: case, existing or new, in the global order. ``xmax = 0`` tells an inserted row.
+#: A young person's case in the pilot, opened, or (if an open one exists, or was opened meanwhile
+#: by another transaction) its last activity following the timeline: one statement that locks
+#: each case, existing or new, in the global order. ``xmax = 0`` tells an inserted row. A young
+#: person whose cases in the pilot are all closed or declined gets a new case — an episode — linked
+#: to the latest earlier one, its timeline starting at this referral.
 _OPEN_OR_TOUCH_CASES = (
     "INSERT INTO pilot_case (id, pilot_id, key_id, pseudonym, state, age_band, gender, "
-    "home_region, referred_on, last_activity_at) SELECT id, pilot_id, key_id, pseudonym, "
-    "'referred', age_band, gender, home_region, referred_on, last_activity_at "
+    "home_region, referred_on, last_activity_at, code, previous_case_id, episode_from) "
+    "SELECT r.id, r.pilot_id, r.key_id, r.pseudonym, 'referred', r.age_band, r.gender, "
+    "r.home_region, r.referred_on, r.last_activity_at, r.code, p.id, "
+    "CASE WHEN p.id IS NULL THEN NULL ELSE r.episode_from END "
     "FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(id text, pilot_id text, key_id text, "
     "pseudonym text, age_band text, gender text, home_region text, referred_on date, "
-    "last_activity_at timestamptz) ORDER BY pilot_id, key_id, pseudonym "
-    "ON CONFLICT ON CONSTRAINT case_client_in_pilot DO UPDATE SET last_activity_at = "
+    "last_activity_at timestamptz, code text, episode_from timestamptz) "
+    "LEFT JOIN LATERAL (SELECT e.id FROM pilot_case e WHERE e.pilot_id = r.pilot_id "
+    "AND e.key_id = r.key_id AND e.pseudonym = r.pseudonym "
+    "ORDER BY e.created_at DESC, e.id DESC LIMIT 1) p ON true "
+    "ORDER BY r.pilot_id, r.key_id, r.pseudonym "
+    "ON CONFLICT (pilot_id, key_id, pseudonym) WHERE state NOT IN ('closed', 'declined') "
+    "DO UPDATE SET last_activity_at = "
     "greatest(pilot_case.last_activity_at, EXCLUDED.last_activity_at) "
-    "RETURNING id, xmax = 0 AS opened"
+    "RETURNING id, xmax = 0 AS opened, code, previous_case_id, pilot_id, key_id, pseudonym"
 )
 _FIRST_TRANSITIONS = (
     "INSERT INTO case_transition (case_id, from_state, to_state, reason, by_subject, by_role) "
@@ -157,10 +169,11 @@ def _touch(session: Session, latest: dict[Client, datetime]) -> None:
 
 def on_referrals(events: list[Envelope], uow: UnitOfWork) -> None:
     """Referrals open ``referred`` cases — a young person's first referral in a pilot the
-    service knows; a later one is added to the case's timeline. Events of a pilot this service
-    does not know stay on the timeline only."""
+    service knows, or the first after their case there was closed or declined (a new episode);
+    a referral while a case is open is added to its timeline. Events of a pilot this service
+    does not know stay on the timeline only. Each opened case is announced (``case.opened``)."""
     session = uow.session
-    _add_to_timelines(
+    added = _add_to_timelines(
         session,
         [
             _entry(
@@ -175,7 +188,11 @@ def on_referrals(events: list[Envelope], uow: UnitOfWork) -> None:
             for event in events
         ],
     )
+    # A referral already on the timeline had its effect in the transaction that put it there.
+    events = [event for event in events if event.id in added]
     pilots = {event.data["pilot_id"] for event in events}
+    if not pilots:
+        return
     known = {row[0] for row in _driver(session).execute(_KNOWN_PILOTS, {"ids": sorted(pilots)})}
     first: dict[Client, Envelope] = {}
     for event in events:
@@ -184,27 +201,57 @@ def on_referrals(events: list[Envelope], uow: UnitOfWork) -> None:
     if not first:
         return
     latest = _latest_activity(session, set(first))
-    cases = [
-        {
-            "id": str(uuid.uuid4()),
-            "pilot_id": client[0],
-            "key_id": client[1],
-            "pseudonym": client[2],
-            "age_band": event.data.get("age_band"),
-            "gender": event.data.get("gender"),
-            "home_region": event.data.get("home_region"),
-            "referred_on": event.data["referred_on"],
-            "last_activity_at": latest.get(
-                client, start_of(date.fromisoformat(event.data["referred_on"]))
-            ).isoformat(),
-        }
-        for client, event in sorted(first.items())
-    ]
+    cases = []
+    for client, event in sorted(first.items()):
+        referred = start_of(date.fromisoformat(event.data["referred_on"]))
+        cases.append(
+            {
+                "id": str(uuid.uuid4()),
+                "pilot_id": client[0],
+                "key_id": client[1],
+                "pseudonym": client[2],
+                "age_band": event.data.get("age_band"),
+                "gender": event.data.get("gender"),
+                "home_region": event.data.get("home_region"),
+                "referred_on": event.data["referred_on"],
+                "last_activity_at": latest.get(client, referred).isoformat(),
+                "code": new_code(),
+                "episode_from": referred.isoformat(),
+            }
+        )
     rows = _driver(session).execute(_OPEN_OR_TOUCH_CASES, {"rows": orjson.dumps(cases).decode()})
-    opened = [case_id for case_id, was_opened in rows if was_opened]
-    if opened:
-        _driver(session).execute(
-            _FIRST_TRANSITIONS, {"ids": opened, "by": SYSTEM.subject, "role": SYSTEM.role}
+    opened = [row for row in rows if row[1]]
+    if not opened:
+        return
+    _driver(session).execute(
+        _FIRST_TRANSITIONS,
+        {"ids": [row[0] for row in opened], "by": SYSTEM.subject, "role": SYSTEM.role},
+    )
+    now = datetime.now(UTC).isoformat()
+    for case_id, _, code, previous, pilot_id, key_id, pseudonym in opened:
+        referral = first[(pilot_id, key_id, pseudonym)]
+        uow.publish(
+            Envelope.new(
+                EventType.CASE_OPENED,
+                SOURCE,
+                {
+                    "case_id": case_id,
+                    "case_code": code,
+                    "pilot_id": pilot_id,
+                    "key_id": key_id,
+                    "pseudonym": pseudonym,
+                    "earlier_pseudonyms": referral.data.get("earlier_pseudonyms") or [],
+                    "previous_case_id": previous,
+                    "opened_at": now,
+                    "referral": {
+                        "event_id": referral.id,
+                        "source_system": referral.data.get("source_system"),
+                        "source_id": referral.data.get("source_id"),
+                        "organisation": referral.data.get("organisation"),
+                    },
+                },
+                subject=f"case/{case_id}",
+            )
         )
 
 
@@ -245,7 +292,7 @@ def on_participations(events: list[Envelope], uow: UnitOfWork) -> None:
             and datetime.fromisoformat(event.data["occurred_at"]) >= found["enrolled_at"]
             for event in new
         ):
-            _move(uow, found, "active", "first attended participation", None, SYSTEM)
+            move(uow, found, "active", "first attended participation", None, SYSTEM)
 
 
 def on_outcomes(events: list[Envelope], uow: UnitOfWork) -> None:
@@ -277,18 +324,6 @@ def on_referral(event: Envelope, uow: UnitOfWork) -> None:
     on_referrals([event], uow)
 
 
-def is_member(session: Session, pilot_id: str, subject: str) -> bool:
-    """Whether ``subject`` is one of the pilot's workers or leads (``pilot_member``)."""
-    return (
-        session.execute(
-            sa.select(pilot_member.c.subject).where(
-                pilot_member.c.pilot_id == pilot_id, pilot_member.c.subject == subject
-            )
-        ).first()
-        is not None
-    )
-
-
 def on_participation(event: Envelope, uow: UnitOfWork) -> None:
     on_participations([event], uow)
 
@@ -300,26 +335,7 @@ def on_outcome(event: Envelope, uow: UnitOfWork) -> None:
 # --- transitions ------------------------------------------------------------------------------
 
 
-def transition(
-    uow: UnitOfWork,
-    case_id: str,
-    to_state: str,
-    reason: str,
-    closing_reason: str | None,
-    principal: Principal,
-) -> dict[str, Any]:
-    """Move a case (409 if the workflow does not allow it); who, when and why are recorded."""
-    row = (
-        uow.session.execute(
-            sa.select(pilot_case).where(pilot_case.c.id == case_id).with_for_update()
-        )
-        .mappings()
-        .one()
-    )
-    return _move(uow, dict(row), to_state, reason, closing_reason, principal)
-
-
-def _move(
+def move(
     uow: UnitOfWork,
     current: dict[str, Any],
     to_state: str,
@@ -327,6 +343,11 @@ def _move(
     closing_reason: str | None,
     by: Principal,
 ) -> dict[str, Any]:
+    """Move the case ``current`` (read and locked by the caller) to ``to_state``: Conflict if the
+    workflow does not allow it; who, when and why are recorded, ``case.transitioned`` published."""
+    problem = closing_reason_problem(to_state, closing_reason)
+    if problem is not None:
+        raise Unprocessable(errors=[{"pointer": "#/closing_reason", "detail": problem}])
     if not can_transition(current["state"], to_state):
         allowed = ", ".join(allowed_from(current["state"])) or "none: the case is final"
         raise Conflict(
@@ -389,6 +410,7 @@ def _move(
             kind="transition",
             occurred_at=now,
             summary={
+                "case_id": current["id"],
                 "from_state": current["state"],
                 "to_state": to_state,
                 "reason": reason,
@@ -399,16 +421,3 @@ def _move(
     )
     uow.publish(event)
     return moved
-
-
-def timeline(session: Session, found: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = session.execute(
-        sa.select(timeline_entry)
-        .where(
-            timeline_entry.c.pilot_id == found["pilot_id"],
-            timeline_entry.c.key_id == found["key_id"],
-            timeline_entry.c.pseudonym == found["pseudonym"],
-        )
-        .order_by(timeline_entry.c.occurred_at, timeline_entry.c.id)
-    ).mappings()
-    return [dict(r) for r in rows]

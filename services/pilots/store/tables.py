@@ -145,6 +145,9 @@ instrument = sa.Table(
 
 # --- cases: one pseudonymous young person in one pilot ---------------------------------------
 
+#: A case that is not final: at most one per young person and pilot.
+OPEN_CASE = "state NOT IN ('closed', 'declined')"
+
 pilot_case = sa.Table(
     "pilot_case",
     metadata,
@@ -162,9 +165,26 @@ pilot_case = sa.Table(
     sa.Column("enrolled_at", sa.DateTime(timezone=True)),
     sa.Column("last_activity_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    #: The short human code a worker notes in the regional client record (domain/case_codes.py).
+    sa.Column("code", sa.Text, nullable=False, unique=True),
+    #: The young person's earlier case in this pilot (closed or declined), for a later episode.
+    sa.Column("previous_case_id", sa.Text, sa.ForeignKey("pilot_case.id")),
+    #: Where a later episode's timeline starts (its referral); NULL for a first case.
+    sa.Column("episode_from", sa.DateTime(timezone=True)),
     *timestamp_columns(),
-    sa.UniqueConstraint("pilot_id", "key_id", "pseudonym", name="case_client_in_pilot"),
+    sa.Index(
+        "case_open_client_in_pilot",
+        "pilot_id",
+        "key_id",
+        "pseudonym",
+        unique=True,
+        postgresql_where=sa.text(OPEN_CASE),
+    ),
+    sa.Index("case_by_client", "pilot_id", "key_id", "pseudonym"),
     sa.Index("case_by_pilot_state", "pilot_id", "state", "id"),
+    sa.Index(
+        "case_by_responsible", "responsible_worker", "id", postgresql_where=sa.text(OPEN_CASE)
+    ),
 )
 
 case_transition = sa.Table(
@@ -197,6 +217,7 @@ case_task = sa.Table(
     *timestamp_columns(),
     sa.Index("case_task_by_case", "case_id", "id"),
     sa.Index("case_task_open_by_due", "due_on", postgresql_where=sa.text("NOT done")),
+    sa.Index("case_task_by_assignee", "assignee", "due_on", postgresql_where=sa.text("NOT done")),
 )
 
 #: What happened to a young person in a pilot, from consumed events and the case's own changes.
