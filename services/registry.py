@@ -15,7 +15,7 @@ from services.notifications.consumers.dead_letters import (
 )
 from services.notifications.consumers.sender import build_sender
 from services.pilots.consumers import CONSUMERS as PILOTS_CONSUMERS
-from services.pilots.consumers.scheduler import build_scheduler
+from services.pilots.workers.scheduler import build_scheduler
 from shared.messaging.consumer import ConsumerSpec
 
 

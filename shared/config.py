@@ -107,6 +107,12 @@ class Settings:
     import_max_bytes: int = 2 * 1024**3
     #: Seconds between the pilots service's scheduled checks (tasks due and overdue, idle cases).
     scheduler_interval: float = 60.0
+    #: Months after a case ended (closed or declined) before it is made anonymous: the pseudonym
+    #: link and its free text erased, its figures kept. Two years cover a pilot's follow-up
+    #: measurements (6–12 months after the end) and the programme's yearly reporting on them.
+    case_retention_months: int = 24
+    #: Cases made anonymous per transaction of the retention pass.
+    retention_batch: int = 500
     #: Processes that validate and prepare an import's rows in parallel (0: in the import worker).
     import_preparers: int = 2
     #: An import that has not ended this long after its upload is failed and its file erased:
@@ -226,6 +232,10 @@ class Settings:
                 ) from None
         if not 0 < self.import_max_hours <= 24 * 7:
             raise ConfigError(f"{PREFIX}IMPORT_MAX_HOURS must be more than 0 and at most 168")
+        if not 1 <= self.case_retention_months <= 1200:
+            raise ConfigError(f"{PREFIX}CASE_RETENTION_MONTHS must be from 1 to 1200")
+        if not 1 <= self.retention_batch <= 100_000:
+            raise ConfigError(f"{PREFIX}RETENTION_BATCH must be from 1 to 100000")
         if self.notifications_retention_days < 1:
             raise ConfigError(f"{PREFIX}NOTIFICATIONS_RETENTION_DAYS must be at least 1")
         if self.webhook_secret_grace_hours < 0:

@@ -125,6 +125,7 @@ EXPECTED: dict[Op, str] = {
     ("pilots", "POST", "/v1/cases/by-code"):                       "200 403 200 404 200 404 403 403",
     ("pilots", "GET", "/v1/tasks"):                                "200 403 200 200 200 200 403 403",
     ("pilots", "GET", "/v1/my-work"):                              "200 403 200 200 200 200 403 403",
+    ("pilots", "POST", "/v1/cases/access-report"):                 "200 403 403 403 403 403 403 403",
     # --- pilots: aggregates ---------------------------------------------------------------------
     ("pilots", "GET", "/v1/aggregates/tables"):                    "200 200 200 200 403 403 403 403",
     ("pilots", "GET", "/v1/aggregates/indicators"):                "200 200 200 403 403 403 403 403",
@@ -509,6 +510,9 @@ BUILDERS: dict[Op, Builder] = {
         w.path(op), {"title": "School meeting", "due_on": "2026-12-02", "assignee": "worker-a"}
     ),
     ("pilots", "PATCH", "/v1/cases/{case_id}/tasks/{task_id}"): _patch({"title": "Call again"}),
+    ("pilots", "POST", "/v1/cases/access-report"): lambda w, op, who: Call(
+        w.path(op), {"case_ids": [w.ids["case_id"]]}, headers={"X-Purpose": "client_request"}
+    ),
     ("pilots", "POST", "/v1/cases/by-code"): lambda w, op, who: Call(
         w.path(op),
         {"code": w.as_admin("pilots", "GET", f"/v1/cases/{w.ids['case_id']}").get_json()["code"]},

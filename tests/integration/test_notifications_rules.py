@@ -28,8 +28,8 @@ from services.notifications.consumers.dead_letters import DEAD_LETTERS, DeadLett
 from services.notifications.consumers.sender import Sender
 from services.notifications.store.deliveries import claim
 from services.pilots.consumers import CASE_EVENTS
-from services.pilots.consumers.scheduler import run_checks
 from services.pilots.domain.calendar import HELSINKI
+from services.pilots.workers.scheduler import run_checks
 from services.registry import consumer_queues
 from shared.config import Settings
 from shared.db import UnitOfWork, make_session_factory

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import Response, request
 from flask.views import MethodView
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
@@ -26,6 +26,7 @@ from services.pilots.domain.cases import (
 from services.pilots.usecases import cases as usecases
 from services.pilots.usecases.cases import CASE_ROLES
 from shared.auth import current_principal, require_roles
+from shared.csv_cells import csv_row
 from shared.http import unprocessable
 from shared.principal import PURPOSES
 from shared.resources import PageQuery, etag, if_match, page, page_schema
@@ -210,6 +211,84 @@ class CaseByCode(MethodView):
             found = usecases.find_by_code(uow, current_principal(), why, data["code"])
             uow.commit()
         return dict(found.row), 200, etag(found.row["version"])
+
+
+class AccessReportIn(Strict):
+    case_ids = fields.List(
+        fields.String(validate=validate.And(validate.Length(min=1, max=200), identifier)),
+        required=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "The young person's cases (intake's case lookup finds them)."},
+    )
+
+
+class AccessEntrySchema(Schema):
+    at = fields.DateTime()
+    subject = fields.String()
+    role = fields.String()
+    organisation = fields.String(allow_none=True)
+    action = fields.String()
+    purpose = fields.String()
+
+
+class AccessReportCase(Schema):
+    case_id = fields.String()
+    code = fields.String()
+    pilot_id = fields.String()
+    entries = fields.List(fields.Nested(AccessEntrySchema))
+
+
+class AccessReportSchema(Schema):
+    cases = fields.List(fields.Nested(AccessReportCase))
+
+
+ACCESS_COLUMNS = (
+    "case_code",
+    "pilot_id",
+    "at",
+    "subject",
+    "role",
+    "organisation",
+    "action",
+    "purpose",
+)
+
+
+@blp.route("/access-report")
+class AccessReport(MethodView):
+    @blp.arguments(AccessReportIn)
+    @blp.response(200, AccessReportSchema)
+    @blp.doc(
+        responses={
+            "200": {"content": {"text/csv": {"schema": {"type": "string"}}}},
+        }
+    )
+    @require_roles("admin")
+    def post(self, data: dict[str, Any]) -> Any:
+        """The right of access (GDPR Art. 15; Act 703/2023 §11): for each of a young person's
+        cases, who read or changed it, when, in what role and for what purpose. Admins only,
+        with `X-Purpose: client_request` (or `data_protection_audit`); the report is itself
+        audited. `Accept: text/csv` gives a printable CSV."""
+        why = purpose()
+        with service_context().unit_of_work() as uow:
+            report = usecases.access_report(uow, current_principal(), why, data["case_ids"])
+            uow.commit()
+        if request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv":
+            lines = [csv_row(ACCESS_COLUMNS)]
+            for case in report:
+                for entry in case["entries"]:
+                    lines.append(
+                        csv_row(
+                            [case["code"], case["pilot_id"], entry["at"].isoformat()]
+                            + [entry[k] for k in ACCESS_COLUMNS[3:]]
+                        )
+                    )
+            return Response(
+                "".join(lines),
+                mimetype="text/csv",
+                headers={"Content-Disposition": 'attachment; filename="access-report.csv"'},
+            )
+        return {"cases": report}
 
 
 @blp.route("/<string:case_id>")

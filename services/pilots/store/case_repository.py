@@ -89,6 +89,34 @@ class TaskFilter:
     open: bool | None = None
 
 
+def episode_entries(session: Session, row: Mapping[str, Any]) -> sa.ColumnElement[bool]:
+    """The timeline entries of the case ``row``'s episode: the case's own moves, and the consumed
+    events of its young person in the pilot from its referral (a first case: from the
+    beginning) to the next episode's referral."""
+    t = timeline_entry.c
+    window: list[sa.ColumnElement[bool]] = [t.kind != "transition"]
+    if row.get("episode_from") is not None:
+        window.append(t.occurred_at >= row["episode_from"])
+    following = session.execute(
+        sa.select(pilot_case.c.episode_from).where(pilot_case.c.previous_case_id == row["id"])
+    ).scalar()
+    if following is not None:
+        window.append(t.occurred_at < following)
+    # A move names its case; one recorded before episodes existed belongs to the first case.
+    own_move = sa.and_(
+        t.kind == "transition",
+        t.summary["case_id"].astext == row["id"]
+        if row.get("previous_case_id") is not None
+        else sa.func.coalesce(t.summary["case_id"].astext, row["id"]) == row["id"],
+    )
+    return sa.and_(
+        t.pilot_id == row["pilot_id"],
+        t.key_id == row["key_id"],
+        t.pseudonym == row["pseudonym"],
+        sa.or_(sa.and_(*window), own_move),
+    )
+
+
 def idle_condition(now: Any) -> sa.ColumnElement[bool]:
     """A case idle at ``now``: open, and both its coming here and its last activity more than its
     pilot's ``idle_days`` ago (needs ``pilot`` joined). The scheduler and the lists share it."""
@@ -180,31 +208,10 @@ class CaseRepository:
         return [dict(r) for r in rows]
 
     def timeline(self, case: ScopedCase) -> list[dict[str, Any]]:
-        """The young person's timeline in the pilot within this case's episode: the case's own
-        moves, and the consumed events from its referral (a first case: from the beginning) to
-        the next episode's referral."""
-        row, t = case.row, timeline_entry.c
-        window: list[sa.ColumnElement[bool]] = [t.kind != "transition"]
-        if row.get("episode_from") is not None:
-            window.append(t.occurred_at >= row["episode_from"])
-        following = self.session.execute(
-            sa.select(pilot_case.c.episode_from).where(pilot_case.c.previous_case_id == case.id)
-        ).scalar()
-        if following is not None:
-            window.append(t.occurred_at < following)
-        # A move names its case; one recorded before episodes existed belongs to the first case.
-        own_move = sa.and_(
-            t.kind == "transition",
-            t.summary["case_id"].astext == case.id
-            if row.get("previous_case_id") is not None
-            else sa.func.coalesce(t.summary["case_id"].astext, case.id) == case.id,
-        )
-        stmt = sa.select(timeline_entry).where(
-            t.pilot_id == row["pilot_id"],
-            t.key_id == row["key_id"],
-            t.pseudonym == row["pseudonym"],
-            sa.or_(sa.and_(*window), own_move),
-        )
+        """The young person's timeline in the pilot within this case's episode (see
+        :func:`episode_entries`)."""
+        t = timeline_entry.c
+        stmt = sa.select(timeline_entry).where(episode_entries(self.session, case.row))
         rows = self.session.execute(stmt.order_by(t.occurred_at, t.id)).mappings()
         return [dict(r) for r in rows]
 

@@ -365,6 +365,7 @@ def move(
         values["enrolled_at"] = now
     if to_state in ("closed", "declined"):
         values["closing_reason"] = closing_reason
+        values["ended_at"] = now
     moved = dict(
         session.execute(
             sa.update(pilot_case)

@@ -171,6 +171,9 @@ pilot_case = sa.Table(
     sa.Column("previous_case_id", sa.Text, sa.ForeignKey("pilot_case.id")),
     #: Where a later episode's timeline starts (its referral); NULL for a first case.
     sa.Column("episode_from", sa.DateTime(timezone=True)),
+    #: When it was closed or declined; made anonymous (retention) this long after.
+    sa.Column("ended_at", sa.DateTime(timezone=True)),
+    sa.Column("anonymised_at", sa.DateTime(timezone=True)),
     *timestamp_columns(),
     sa.Index(
         "case_open_client_in_pilot",
@@ -182,6 +185,12 @@ pilot_case = sa.Table(
     ),
     sa.Index("case_by_client", "pilot_id", "key_id", "pseudonym"),
     sa.Index("case_by_pilot_state", "pilot_id", "state", "id"),
+    sa.Index(
+        "case_due_for_retention",
+        "ended_at",
+        "id",
+        postgresql_where=sa.text("ended_at IS NOT NULL AND anonymised_at IS NULL"),
+    ),
     sa.Index(
         "case_by_responsible", "responsible_worker", "id", postgresql_where=sa.text(OPEN_CASE)
     ),

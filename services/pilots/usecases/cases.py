@@ -253,3 +253,47 @@ def my_work(
         new_referrals=repo.count(CaseFilter(state="referred")),
         responsible_cases=repo.count(CaseFilter(responsible=me, open=True)),
     )
+
+
+# --- the right of access ----------------------------------------------------------------------
+
+ACCESS_REPORT_PURPOSES = ("client_request", "data_protection_audit")
+
+
+def access_report(
+    uow: UnitOfWork, principal: Principal, purpose: str, case_ids: list[str]
+) -> list[dict[str, Any]]:
+    """For each case (the young person's cases, found by intake's case lookup from their identity
+    code): who read or changed it, when, in what role and for what purpose — from the audit
+    log. An admin's work on a client's request (or a data protection audit), itself audited."""
+    if principal.role != "admin":
+        raise Forbidden("Only an admin answers a client's request for access.")
+    if purpose not in ACCESS_REPORT_PURPOSES:
+        raise Unprocessable(
+            errors=[
+                {
+                    "header": "X-Purpose",
+                    "detail": f"An access report is made for: {', '.join(ACCESS_REPORT_PURPOSES)}.",
+                }
+            ]
+        )
+    repo = repository(uow, principal, purpose)
+    report = []
+    missing = []
+    for index, case_id in enumerate(case_ids):
+        try:
+            case = repo.get(case_id, "access_report")
+        except NotFound:
+            missing.append({"pointer": f"#/case_ids/{index}", "detail": "No such case."})
+            continue
+        report.append(
+            {
+                "case_id": case.id,
+                "code": case.row["code"],
+                "pilot_id": case.pilot_id,
+                "entries": repo.access_log(case),
+            }
+        )
+    if missing:
+        raise NotFound("Some of these cases do not exist.", errors=missing)
+    return report

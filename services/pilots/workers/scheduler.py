@@ -29,6 +29,8 @@ from sqlalchemy.engine import Engine
 from services.pilots.domain.calendar import HELSINKI
 from services.pilots.store.case_repository import idle_condition
 from services.pilots.store.tables import case_task, pilot, pilot_case, scheduled_notice
+from services.pilots.workers.retention import run_retention
+from shared.config import Settings
 from shared.db import UnitOfWork, make_session_factory
 from shared.messaging.envelope import Envelope
 from shared.messaging.events import EventType
@@ -123,13 +125,22 @@ def run_checks(uow: UnitOfWork, now: datetime | None = None) -> list[Envelope]:
 
 
 class Scheduler:
-    """Run it as its own process: ``turvaverkko worker pilots scheduler``."""
+    """Run it as its own process: ``turvaverkko worker pilots scheduler``. Each tick runs the
+    scheduled checks, then the retention pass (``workers/retention.py``)."""
 
     kind = "scheduler"
 
-    def __init__(self, engine: Engine, interval: float = 60.0) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        interval: float = 60.0,
+        retention_months: int = 24,
+        retention_batch: int = 500,
+    ) -> None:
         self.engine = engine
         self.interval = interval
+        self.retention_months = retention_months
+        self.retention_batch = retention_batch
         self.name = "pilots.scheduler"
         self._sessions = make_session_factory(engine)
         self._stopping = threading.Event()
@@ -138,12 +149,14 @@ class Scheduler:
     def stop(self) -> None:
         self._stopping.set()
 
-    def tick(self) -> list[Envelope]:
+    def tick(self, now: datetime | None = None) -> list[Envelope]:
+        now = now or datetime.now(UTC)
         with UnitOfWork(self._sessions) as uow:
-            published = run_checks(uow)
+            published = run_checks(uow, now)
             uow.commit()
         if published:
             log.info("published %d scheduled notices", len(published))
+        run_retention(self._sessions, now, self.retention_months, self.retention_batch)
         return published
 
     def run(self) -> None:
@@ -157,5 +170,10 @@ class Scheduler:
             self._stopping.wait(self.interval)
 
 
-def build_scheduler(settings: Any, engine: Engine) -> Scheduler:
-    return Scheduler(engine, interval=settings.scheduler_interval)
+def build_scheduler(settings: Settings, engine: Engine) -> Scheduler:
+    return Scheduler(
+        engine,
+        interval=settings.scheduler_interval,
+        retention_months=settings.case_retention_months,
+        retention_batch=settings.retention_batch,
+    )
