@@ -13,6 +13,7 @@ turvaverkko token --role ROLE [--pilot ID ...] [--org ID]   mint a development J
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import shutil
@@ -225,6 +226,14 @@ def _cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     return supervisor.run()
 
 
+def _cmd_ui_routes(settings: Settings, args: argparse.Namespace) -> int:
+    """The web UI's route table as JSON (``web/`` generates its router's paths from it)."""
+    from shared.ui_routes import ROUTES
+
+    print(json.dumps([route.as_dict() for route in ROUTES.values()], indent=2))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="turvaverkko",
@@ -240,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("service", choices=list(SERVICES))
     worker.add_argument("kind", help="relay, consumer, or a service's own worker (intake: imports)")
     worker.add_argument("name", nargs="?")
+    sub.add_parser("ui-routes", help="print the web UI's route table as JSON")
     token = sub.add_parser("token", help="mint a development JWT")
     token.add_argument("--role", required=True, choices=ROLES)
     token.add_argument("--pilot", action="append", default=[], help="a pilot id (repeatable)")
@@ -255,6 +265,7 @@ _COMMANDS = {
     "migrate": _cmd_migrate,
     "token": _cmd_token,
     "worker": _cmd_worker,
+    "ui-routes": _cmd_ui_routes,
 }
 
 
