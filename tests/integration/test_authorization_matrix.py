@@ -90,6 +90,7 @@ EXPECTED: dict[Op, str] = {
     ("intake", "POST", "/v1/imports"):                             "202 403 202 202 403 403 202 202",
     ("intake", "GET", "/v1/imports/{job_id}"):                     "200 403 200 404 403 403 200 404",
     ("intake", "GET", "/v1/imports/{job_id}/errors"):              "200 403 200 404 403 403 200 404",
+    ("intake", "GET", "/v1/imports/{job_id}/results"):             "200 403 200 404 403 403 200 404",
     # --- pilots: reference data -------------------------------------------------------------------
     ("pilots", "GET", "/v1/regions"):                              "200 200 200 200 200 200 200 200",
     ("pilots", "GET", "/v1/organisations"):                        "200 200 200 200 200 200 200 200",

@@ -260,6 +260,7 @@ def test_uploads_need_a_kind_a_file_type_and_are_visible_to_their_organisation_o
     assert intake_client.get(f"/v1/imports/{job_id}", headers=colleague).status_code == 200
     assert intake_client.get(f"/v1/imports/{job_id}", headers=stranger).status_code == 404
     assert intake_client.get(f"/v1/imports/{job_id}/errors", headers=stranger).status_code == 404
+    assert intake_client.get(f"/v1/imports/{job_id}/results", headers=stranger).status_code == 404
 
 
 def test_an_import_is_not_seen_by_its_organisations_people_of_other_pilots(
@@ -276,7 +277,11 @@ def test_an_import_is_not_seen_by_its_organisations_people_of_other_pilots(
         return {"Authorization": f"Bearer {token}"}
 
     assert intake_client.get(f"/v1/imports/{job_id}", headers=lead("pilot-a")).status_code == 200
-    for path in (f"/v1/imports/{job_id}", f"/v1/imports/{job_id}/errors"):
+    for path in (
+        f"/v1/imports/{job_id}",
+        f"/v1/imports/{job_id}/errors",
+        f"/v1/imports/{job_id}/results",
+    ):
         assert intake_client.get(path, headers=lead("pilot-c")).status_code == 404
 
 

@@ -1,20 +1,21 @@
 """``POST /v1/imports``: a CSV or NDJSON file from a regional system, stored as it streams in and
 processed by the import worker (202 with the job). ``GET /v1/imports/{id}``: progress.
-``GET /v1/imports/{id}/errors``: the rejected rows as CSV (row, field, message — never a value)."""
+``GET /v1/imports/{id}/errors``: the rejected rows as CSV (row, field, message — never a value).
+``GET /v1/imports/{id}/results``: what became of each row, as CSV (row, source id, outcome, event
+id; a rejected row's fields and messages — never a value)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
-from werkzeug.exceptions import NotFound
 
+from services.intake.domain.import_results import COLUMNS, OUTCOMES
 from services.intake.domain.vocabulary import ITEM_KINDS
 from services.intake.store import imports
-from services.intake.store.tables import import_job
+from services.intake.usecases import imports as following
 from shared.auth import Principal, current_principal, require_roles
 from shared.http import accepts
 from shared.service import ApiBlueprint as Blueprint
@@ -55,23 +56,16 @@ class ImportJobSchema(Schema):
     finished_at = fields.DateTime(allow_none=True)
 
 
+class ResultsQuery(StrictSchema):
+    outcome = fields.String(
+        validate=validate.OneOf(OUTCOMES),
+        metadata={"description": "Only the rows of this outcome."},
+    )
+
+
 def _visible_job(job_id: str, principal: Principal) -> Any:
-    with service_context().engine.connect() as connection:
-        job = connection.execute(sa.select(import_job).where(import_job.c.id == job_id)).first()
-    if job is None or not _may_see(job, principal):
-        raise NotFound("No such import of yours.")
-    return job
-
-
-def _may_see(job: Any, principal: Principal) -> bool:
-    """Admins; the uploader; in the uploader's organisation, its integrations (a regional
-    system's other credentials) and whoever belongs to every pilot the uploader could import
-    for — never someone of the same organisation in other pilots only."""
-    if principal.role == "admin" or job.created_by == principal.subject:
-        return True
-    if principal.organisation is None or job.created_by_org != principal.organisation:
-        return False
-    return principal.role == "integration" or set(job.created_by_pilots) <= principal.pilots
+    """The job, if the caller may see it (``usecases.imports``); 404 otherwise."""
+    return following.visible_job(principal, service_context().unit_of_work(), job_id)
 
 
 @blp.route("")
@@ -130,4 +124,31 @@ class ImportErrors(MethodView):
             body,
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="import-{job.id}-errors.csv"'},
+        )
+
+
+@blp.route("/<string:job_id>/results")
+class ImportResults(MethodView):
+    @blp.arguments(ResultsQuery, location="query")
+    @blp.doc(
+        responses={
+            "200": {
+                "description": ",".join(COLUMNS),
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            }
+        }
+    )
+    @require_roles(*UPLOADERS)
+    def get(self, query: dict[str, Any], job_id: str) -> Response:
+        """What became of each row, as CSV: row number, source system and source id, outcome
+        (accepted, duplicate, rejected), the event it became (a duplicate: the stored event), and
+        for a rejected row one line per error with its field and message — never the row's
+        values (a rejected row's source pair only if it is valid). ``outcome`` keeps one kind."""
+        job, lines = following.results_csv(
+            current_principal(), service_context().unit_of_work(), job_id, query.get("outcome")
+        )
+        return Response(
+            stream_with_context(lines),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="import-{job.id}-results.csv"'},
         )

@@ -29,12 +29,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from services.intake.domain.files import FileFormatError, RowError, read_items
+from services.intake.domain.import_results import NO_SOURCE, rejected_source
 from services.intake.domain.pseudonym import Pseudonymiser
 from services.intake.domain.sealed_files import SealBroken
 from services.intake.domain.validation import validate_items
 from services.intake.store import imports
 from services.intake.store.intake import Intake, ItemResult, Prepared
-from services.intake.store.tables import import_error, import_job
+from services.intake.store.tables import import_job
 from shared.auth import Principal
 from shared.config import Settings
 from shared.db import UnitOfWork, make_engine, make_session_factory
@@ -95,11 +96,12 @@ class ImportWorker:
             self._pool = None
 
     def _prepare_ahead(self, run: _Run, batch: list[tuple[int, Any]]) -> Future[Prepared]:
-        items = [value for _, value in batch if not isinstance(value, RowError)]
+        read = [(row, value) for row, value in batch if not isinstance(value, RowError)]
+        items, rows = [value for _, value in read], [row for row, _ in read]
         job = run.job
         if self.preparers == 0:
             done: Future[Prepared] = Future()
-            done.set_result(_prepare(self.intake, job.kind, items, run.principal, job.id))
+            done.set_result(_prepare(self.intake, job.kind, items, run.principal, job.id, rows))
             return done
         if self._pool is None:
             # spawn, not fork: a forked child would share this process's database connections.
@@ -111,7 +113,7 @@ class ImportWorker:
                 initializer=_start_preparer,
                 initargs=(settings,),
             )
-        return self._pool.submit(_prepare_in_preparer, job.kind, items, run.principal, job.id)
+        return self._pool.submit(_prepare_in_preparer, job.kind, items, run.principal, job.id, rows)
 
     def run(self) -> None:
         log.info("import worker starting (%d preparer processes)", self.preparers)
@@ -229,27 +231,37 @@ class ImportWorker:
         previous_checkpoint: int,
         finish: bool,
     ) -> None:
-        """On the writer thread: the batch's events, rejected rows, counts and checkpoint, in one
-        transaction."""
+        """On the writer thread: the batch's events (each with its row), rejected rows, the
+        outcome of each row that is not a new event, counts and checkpoint, in one transaction."""
         job = run.job
 
         def record(uow: UnitOfWork, results: list[ItemResult]) -> None:
-            errors = [
-                {"import_id": job.id, "row_number": e.row, "field": e.field, "message": e.message}
-                for e in unreadable
-            ]
-            for (row, _), result in zip(items, results, strict=True):
+            errors = [{"row": e.row, "field": e.field, "message": e.message} for e in unreadable]
+            outcomes: list[dict[str, Any]] = []
+            sources = prepared.sources or [NO_SOURCE] * len(items)
+            for (row, _), result, source in zip(items, results, sources, strict=True):
                 errors += [
                     {
-                        "import_id": job.id,
-                        "row_number": row,
+                        "row": row,
                         "field": error.get("pointer", "#").removeprefix("#").lstrip("/") or None,
                         "message": error["detail"],
                     }
                     for error in result.errors
                 ]
-            if errors:
-                uow.session.execute(import_error.insert(), errors)
+                if result.status == "duplicate" or (
+                    result.status == "rejected" and source != NO_SOURCE
+                ):
+                    outcomes.append(
+                        {
+                            "row": row,
+                            "outcome": result.status,
+                            "source_system": source[0],
+                            "source_id": source[1],
+                            "event_id": result.event_id,
+                        }
+                    )
+            if errors or outcomes:
+                imports.record_rows(uow.session, job.id, errors, outcomes)
             counts = {s: sum(r.status == s for r in results) for s in ("accepted", "duplicate")}
             values: dict[str, Any] = {
                 "rows_read": import_job.c.rows_read + len(batch),
@@ -361,11 +373,31 @@ def _job_event(event_type: str, job: Any) -> Envelope:
 
 
 def _prepare(
-    intake: Intake, kind: str, items: list[Any], principal: Principal, import_id: str
+    intake: Intake,
+    kind: str,
+    items: list[Any],
+    principal: Principal,
+    import_id: str,
+    rows: list[int],
 ) -> Prepared:
     validated = validate_items(kind, items)
     with intake.unit_of_work() as uow:  # reads only; rolled back at the end
-        return intake.prepare(uow.session, kind, validated, principal, import_id, for_copy=True)
+        prepared = intake.prepare(
+            uow.session, kind, validated, principal, import_id, for_copy=True, row_numbers=rows
+        )
+    # Each row's source pair for its results: as loaded; a row already rejected, as it may be
+    # kept (``domain.import_results``). A row found a duplicate or rejected later in ``store``
+    # (a twin, stored meanwhile) has a valid pair: no other than an accepted row's.
+    rejected = {r.index for r in prepared.results if r.status == "rejected"}
+    prepared.sources = [
+        rejected_source(kind, raw, item)
+        if index in rejected
+        else (item["source_system"], item["source_id"])
+        if item is not None
+        else NO_SOURCE
+        for index, (raw, (item, _)) in enumerate(zip(items, validated, strict=True))
+    ]
+    return prepared
 
 
 #: In a preparer process: its own Intake, with its own database connection.
@@ -399,10 +431,10 @@ def _exit_with_parent() -> None:
 
 
 def _prepare_in_preparer(
-    kind: str, items: list[Any], principal: Principal, import_id: str
+    kind: str, items: list[Any], principal: Principal, import_id: str, rows: list[int]
 ) -> Prepared:
     assert _preparer_intake is not None, "the pool's initializer did not run"
-    return _prepare(_preparer_intake, kind, items, principal, import_id)
+    return _prepare(_preparer_intake, kind, items, principal, import_id, rows)
 
 
 def make_intake(settings: Settings, engine: Engine) -> Intake:

@@ -10,12 +10,22 @@ import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
 
+from services.intake.domain.import_results import COLUMNS
 from services.intake.domain.sealed_files import FileSeal
-from services.intake.store.tables import import_chunk, import_error, import_job
+from services.intake.store.tables import (
+    import_chunk,
+    import_error,
+    import_job,
+    import_outcome,
+    intake_event,
+)
 from shared.csv_cells import csv_row
+from shared.db import driver_execute
 from shared.principal import Principal
 
 CHUNK_BYTES = 1 << 20
@@ -174,3 +184,111 @@ def errors_csv(engine: Engine, import_id: str) -> Iterator[str]:
         )
         for number, field, message in rows:
             yield csv_row((number, field, message))
+
+
+def job(session: Session, import_id: str) -> Any | None:
+    """The import job, or None."""
+    return session.execute(sa.select(import_job).where(import_job.c.id == import_id)).first()
+
+
+# A batch's rejected rows' errors and the outcomes of its rows that are not new events, in one
+# statement (one round trip, each list parsed once by PostgreSQL), whatever their number.
+_RECORD_ROWS = (
+    "WITH errors AS (INSERT INTO import_error (import_id, row_number, field, message) "
+    "SELECT %(import_id)s, row, field, message FROM json_to_recordset(%(errors)s::json) "
+    "AS e(row bigint, field text, message text)) "
+    "INSERT INTO import_outcome (import_id, row_number, outcome, source_system, source_id, "
+    "event_id) SELECT %(import_id)s, row, outcome, source_system, source_id, event_id "
+    "FROM json_to_recordset(%(outcomes)s::json) AS o(row bigint, outcome text, "
+    "source_system text, source_id text, event_id text)"
+)
+
+
+def record_rows(
+    session: Session,
+    import_id: str,
+    errors: Sequence[dict[str, Any]],
+    outcomes: Sequence[dict[str, Any]],
+) -> None:
+    """Store a batch's rejected rows' errors (``row``, ``field``, ``message``) and the outcome of
+    each of its rows that is not a new event (``row``, ``outcome``, ``source_system``,
+    ``source_id``, ``event_id``) — one statement for the whole batch."""
+    driver_execute(
+        session,
+        _RECORD_ROWS,
+        {
+            "import_id": import_id,
+            "errors": orjson.dumps(errors).decode(),
+            "outcomes": orjson.dumps(outcomes).decode(),
+        },
+    )
+
+
+def _results(*columns: Any) -> Any:
+    """A part of ``result_rows``: its columns named as the results CSV names them."""
+    return sa.select(*(c.label(n) for c, n in zip(columns, COLUMNS, strict=True)))
+
+
+def result_rows(session: Session, import_id: str, outcome: str | None = None) -> Iterator[Any]:
+    """What became of each row of the import, in row order: (row, source system, source id,
+    outcome, event id, field, message) — an accepted row is its event, a duplicate names the
+    stored event, a rejected row comes once per error. ``outcome`` keeps only rows of that outcome.
+    Streamed from the database (a server-side cursor), never read whole."""
+    none = sa.null().cast(sa.Text)
+    parts = []
+    if outcome in (None, "accepted"):
+        event = intake_event.c
+        parts.append(
+            _results(
+                event.import_row,
+                event.source_system,
+                event.source_id,
+                sa.literal("accepted", sa.Text),
+                event.id,
+                none,
+                none,
+            ).where(event.import_id == import_id)
+        )
+    if outcome in (None, "duplicate"):
+        kept = import_outcome.c
+        parts.append(
+            _results(
+                kept.row_number,
+                kept.source_system,
+                kept.source_id,
+                kept.outcome,
+                kept.event_id,
+                none,
+                none,
+            ).where(kept.import_id == import_id, kept.outcome == "duplicate")
+        )
+    if outcome in (None, "rejected"):
+        source, error = import_outcome.alias("source"), import_error.c
+        parts.append(
+            _results(
+                error.row_number,
+                source.c.source_system,
+                source.c.source_id,
+                sa.literal("rejected", sa.Text),
+                none,
+                error.field,
+                error.message,
+            )
+            .select_from(
+                import_error.outerjoin(
+                    source,
+                    sa.and_(
+                        source.c.import_id == error.import_id,
+                        source.c.row_number == error.row_number,
+                        source.c.outcome == "rejected",
+                    ),
+                )
+            )
+            .where(error.import_id == import_id)
+        )
+    every = sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    yield from (
+        session.connection()
+        .execution_options(yield_per=2000)
+        .execute(sa.select(every).order_by(every.c.row.asc().nulls_last()))
+    )

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
+from services.intake.domain.import_results import Source
 from services.intake.domain.items import (
     EVENT_TYPES,
     ClientProfile,
@@ -81,6 +82,9 @@ class Prepared:
     pilots: dict[tuple[str, str], str] = field(default_factory=dict)  # pair → the item's pilot
     #: The same events as COPY rows for the staging table (``prepare(for_copy=True)``), else None.
     copy_rows: bytes | None = None
+    #: A file's batch: each item's source pair, as far as it loaded (``domain.import_results``),
+    #: for the import's per-row results; None for items sent over the API.
+    sources: list[Source] | None = None
 
 
 class Intake:
@@ -119,6 +123,7 @@ class Intake:
         *,
         look_up_stored: bool = True,
         for_copy: bool = False,
+        row_numbers: Sequence[int] | None = None,
     ) -> Prepared:
         """Check each validated item against the reference data, the caller's pilots (one
         principal for all items, or one per item) and the events already stored; pseudonymise
@@ -133,7 +138,8 @@ class Intake:
         text format (``copy_rows``), which ``store`` then copies into a staging table: COPY reads
         its rows for a fraction of what the JSON document costs to parse, and the batches of a
         file are stored one at a time, in order, on one connection, so what the database spends
-        per row there bounds the whole import.
+        per row there bounds the whole import. ``row_numbers`` (a file's batch, with
+        ``for_copy``): each item's row in its file, copied with its event (``import_row``).
         """
         principals = [principal] * len(validated) if isinstance(principal, Principal) else principal
         results: list[ItemResult] = []
@@ -252,6 +258,7 @@ class Intake:
                         pseudonym.key_id,
                         pseudonym.value,
                         import_id,
+                        str(row_numbers[index]) if row_numbers is not None else None,
                         event.type,
                         orjson.dumps(event.amqp_headers()),
                         orjson.dumps(body),
@@ -417,22 +424,22 @@ def _store_events(session: Any, prepared: Prepared) -> set[str]:
 
 
 _STAGED_COLUMNS = (
-    "id, kind, source_system, source_id, pilot_id, key_id, pseudonym, import_id, event_type, "
-    "headers, payload, data"
+    "id, kind, source_system, source_id, pilot_id, key_id, pseudonym, import_id, import_row, "
+    "event_type, headers, payload, data"
 )
 # A temporary table lives as long as the connection; ON COMMIT DELETE ROWS empties it at every
 # commit (and a rollback takes its rows with it), so a batch finds it empty.
 _STAGING = (
     "CREATE TEMPORARY TABLE IF NOT EXISTS intake_staging (id text, kind text, "
     "source_system text, source_id text, pilot_id text, key_id text, pseudonym text, "
-    "import_id text, event_type text, headers jsonb, payload text, data json) "
+    "import_id text, import_row bigint, event_type text, headers jsonb, payload text, data json) "
     "ON COMMIT DELETE ROWS"
 )
 _COPY_STAGED = f"COPY intake_staging ({_STAGED_COLUMNS}) FROM STDIN"
 _STORE_STAGED = (
     "WITH stored AS (INSERT INTO intake_event (id, kind, source_system, source_id, pilot_id, "
-    "key_id, pseudonym, data, import_id) SELECT id, kind, source_system, source_id, pilot_id, "
-    "key_id, pseudonym, data, import_id FROM intake_staging "
+    "key_id, pseudonym, data, import_id, import_row) SELECT id, kind, source_system, source_id, "
+    "pilot_id, key_id, pseudonym, data, import_id, import_row FROM intake_staging "
     "ON CONFLICT ON CONSTRAINT intake_event_source DO NOTHING RETURNING id, key_id, pseudonym), "
     f"{_PROFILES}, "
     "queued AS (INSERT INTO outbox (event_id, event_type, headers, payload) "

@@ -71,7 +71,16 @@ intake_event = sa.Table(
     sa.Column(
         "received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
     ),
+    #: The row of its import the event came from (None: sent over the API, or imported before
+    #: migration 0008); copied with the event, so an import's results need no statement per row.
+    sa.Column("import_row", sa.BigInteger),
     sa.UniqueConstraint("kind", "source_system", "source_id", name="intake_event_source"),
+    sa.Index(
+        "intake_event_by_import_row",
+        "import_id",
+        "import_row",
+        postgresql_where=sa.text("import_id IS NOT NULL"),
+    ),
 )
 
 # --- whole-request idempotency (the Idempotency-Key header) ----------------------------------------
@@ -143,4 +152,23 @@ import_error = sa.Table(
     sa.Column("field", sa.Text),
     sa.Column("message", sa.Text, nullable=False),
     sa.Index("import_error_by_row", "import_id", "row_number"),
+)
+
+#: What became of a row of an import that is not a new event: a duplicate (``event_id``: the
+#: stored event's) or a rejected row (its errors in ``import_error``), with the row's source pair
+#: — only as loaded by the item schema's own rules (a rejected row's pair that breaks them is not
+#: kept: None). Accepted rows are their events (``intake_event.import_row``).
+import_outcome = sa.Table(
+    "import_outcome",
+    metadata,
+    sa.Column("import_id", sa.Text, nullable=False),
+    sa.Column("row_number", sa.BigInteger, nullable=False),
+    sa.Column("outcome", sa.Text, nullable=False),
+    sa.Column("source_system", sa.Text),
+    sa.Column("source_id", sa.Text),
+    sa.Column("event_id", sa.Text),
+    sa.CheckConstraint(
+        "outcome IN ('duplicate', 'rejected')", name="import_outcome_is_not_accepted"
+    ),
+    sa.Index("import_outcome_by_row", "import_id", "row_number"),
 )
