@@ -360,6 +360,7 @@ def test_admins_read_the_delivery_log_and_switch_rules(
         "import.failed",
         "message.dead_lettered",
         "lifecycle.phase_changed",
+        "case.opened",
     }
     assert all(r["enabled"] and r["version"] == 0 for r in listed)
     assert_problem(

@@ -58,6 +58,7 @@ from tests.support.notifications import (
     HookReceiver,
     TricklingReceiver,
     WebhookReceiver,
+    case_opened,
     certificate_for,
     loopback_allowed,
     pilot_published,
@@ -425,6 +426,62 @@ def test_an_organisation_hears_only_of_its_own_events_of_the_types_it_chose(
     assert sender().run_once().statuses == {"delivered": 1}
     [request] = receiver.requests
     assert json.loads(request.body)["type"] == "task.overdue"
+
+
+def test_a_case_opened_reaches_only_the_referring_organisations_subscribed_endpoints(
+    client: FlaskClient,
+    settings: Settings,
+    engines: dict[str, Engine],
+    rules: Consumer,
+    sender: Callable[..., Sender],
+    receiver: WebhookReceiver,
+) -> None:
+    """The referring system learns the case code for its own source id, signed — and nothing
+    that identifies the young person: no pseudonym, no key id. Another organisation's endpoint
+    (even one subscribed, even a partner of the pilot) and the referring organisation's endpoint
+    that did not choose ``case.opened`` get nothing; no one's inbox hears of it."""
+
+    def subscribe(url: str, org: str, event_types: list[str]) -> dict[str, Any]:
+        r = client.post(
+            "/v1/webhooks",
+            json={"url": url, "event_types": event_types},
+            headers=integration(settings, org),
+        )
+        assert r.status_code == 201, r.get_json()
+        return r.get_json()
+
+    with WebhookReceiver() as other, WebhookReceiver() as unsubscribed:
+        endpoint = subscribe(receiver.url, "org-referrer", ["case.opened"])
+        subscribe(other.url, REGION, ["case.opened"])  # the pilot's partner, not the referrer
+        subscribe(unsubscribed.url, "org-referrer", ["task.due", "import.finished"])
+        opened = case_opened("org-referrer", PILOT, previous_case_id="c-earlier")
+        deliver(
+            rules,
+            opened,
+            case_opened(None, PILOT, source_id="R-2"),  # sent by no organisation: no one
+        )
+        assert sender().run_once().statuses == {"delivered": 1}
+        assert other.requests == [] and unsubscribed.requests == []
+
+    [request] = receiver.requests
+    payload = Webhook(endpoint["secret"]).verify(request.body, request.headers)
+    assert payload["type"] == "case.opened"
+    assert payload["data"] == {
+        "case_id": opened.data["case_id"],
+        "case_code": "K7QM-3XPD",
+        "pilot_id": PILOT,
+        "previous_case_id": "c-earlier",
+        "opened_at": "2026-10-01T12:00:00+03:00",
+        "source_system": "apotti-test",
+        "source_id": "R-1",
+    }
+    for secret in ("pseudonym", "key_id", opened.data["pseudonym"], opened.data["key_id"]):
+        assert secret.encode() not in request.body
+    assert opened.data["referral"]["event_id"].encode() not in request.body
+    with engines["notifications"].connect() as connection:
+        channels = connection.execute(sa.text("SELECT channel FROM delivery")).scalars().all()
+        items = connection.execute(sa.text("SELECT count(*) FROM notification")).scalar()
+    assert (channels, items) == (["webhook"], 0)
 
 
 # --- signing secrets at rest, rotation, and changing an endpoint --------------------------------

@@ -568,6 +568,40 @@ def referral_event(pilot_id: str) -> Envelope:
     )
 
 
+def case_opened(
+    organisation: str | None,
+    pilot_id: str,
+    *,
+    source_system: str | None = "apotti-test",
+    source_id: str | None = "R-1",
+    previous_case_id: str | None = None,
+) -> Envelope:
+    """``case.opened`` as the pilots service publishes it for a case a referral opened: with the
+    young person's pseudonym (for intake's case map only) and the referral's source and
+    organisation (the organisation claim of whoever sent it to intake)."""
+    case_id = str(uuid.uuid4())
+    return Envelope.new(
+        EventType.CASE_OPENED,
+        "/turvaverkko/pilots",
+        {
+            "case_id": case_id,
+            "case_code": "K7QM-3XPD",
+            "pilot_id": pilot_id,
+            "key_id": "dev-key-2026",
+            "pseudonym": "Q2xpZW50LXBzZXVkb255bS0xMjM0NTY3ODkw",
+            "previous_case_id": previous_case_id,
+            "opened_at": "2026-10-01T12:00:00+03:00",
+            "referral": {
+                "event_id": str(uuid.uuid4()),
+                "source_system": source_system,
+                "source_id": source_id,
+                "organisation": organisation,
+            },
+        },
+        subject=f"case/{case_id}",
+    )
+
+
 def import_finished(
     organisation: str, uploaded_by: str = "apotti-sync", uploaded_by_role: str = "integration"
 ) -> Envelope:

@@ -53,11 +53,19 @@ SECRETS = {
 
 
 def event_data(rule_type: str) -> dict[str, Any]:
-    """Every field any rule reads, plus every secret."""
+    """Every field any rule reads (a nested one in its object, beside every secret), plus every
+    secret."""
     data: dict[str, Any] = dict(SECRETS)
     for rule in RULES.values():
         for name in (*rule.params, *rule.webhook_fields):
-            data.setdefault(name, f"value-of-{name}")
+            *path, last = name.split(".")
+            inner = data
+            for step in path:
+                inner = inner.setdefault(step, dict(SECRETS))
+            if path:  # the nested field itself is allowed, its neighbours are secrets
+                inner[last] = f"value-of-{name}"
+            else:
+                inner.setdefault(last, f"value-of-{name}")
     data |= {"due_on": "2026-11-27", "changed_on": "2026-02-01", "from_phase": "idea"}
     data |= {"to_phase": "piloting", "kind": "referral", "case_id": "c-1", "task_id": "t-1"}
     data |= {"pilot_id": "p-1", "import_id": "i-1", "queue": "q", "event_count": 1}
@@ -229,3 +237,39 @@ def test_an_email_without_an_inbox_item_never_links_to_a_case_or_a_task() -> Non
             "import_id": "i",
         }
         assert "SECRET" not in mail_link(rule, data), rule.event_type
+
+
+def test_a_case_opened_tells_no_one_and_its_webhook_carries_the_code_for_the_source_id() -> None:
+    """``case.opened`` reaches only the referring organisation's webhooks (its ``referral``'s
+    organisation), with the case code and the referral's own source pair: never the pseudonym,
+    its key, nor anything else of the referral."""
+    rule = RULES[EventType.CASE_OPENED]
+    assert rule.audiences == () and rule.organisations_from == "referral.organisation"
+    assert EventType.CASE_OPENED in WEBHOOK_EVENT_TYPES
+    data = {
+        "case_id": "c-1",
+        "case_code": "K7QM-3XPD",
+        "pilot_id": "p-1",
+        "key_id": "SECRET-KEY-ID",
+        "pseudonym": "SECRET-PSEUDONYM",
+        "previous_case_id": None,
+        "opened_at": "2026-10-01T12:00:00+03:00",
+        "referral": {
+            "event_id": "e-1",
+            "source_system": "apotti",
+            "source_id": "R-1",
+            "organisation": "org-a",
+        },
+    }
+    assert webhook_data(rule, data) == {
+        "case_id": "c-1",
+        "case_code": "K7QM-3XPD",
+        "pilot_id": "p-1",
+        "previous_case_id": None,
+        "opened_at": "2026-10-01T12:00:00+03:00",
+        "source_system": "apotti",
+        "source_id": "R-1",
+    }
+    assert not needs_pilot(rule, data)
+    assert "pseudonym" not in rule_fields(rule) and "key_id" not in rule_fields(rule)
+    assert webhook_data(rule, {"referral": None})["source_id"] is None  # no referral: no id

@@ -133,6 +133,12 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "({changed_on}).",
         ),
     },
+    # A rule for webhooks only (no one is told): the message is never shown.
+    "case_opened": {
+        "fi": ("Ohjauksesta avattiin asiakkuus", "Lähettämästänne ohjauksesta avattiin asiakkuus."),
+        "sv": ("Ett ärende öppnades", "Ett ärende öppnades för en remiss som ni skickade."),
+        "en": ("A case was opened", "A case was opened for a referral you sent."),
+    },
 }
 
 #: A gathered rule's message when it counts more than one (``count``): key → language →
@@ -197,6 +203,7 @@ DIGEST_LINES = {
         "sv": "Pilotfasändringar",
         "en": "Pilot phase changes",
     },
+    "case_opened": {"fi": "Avatut asiakkuudet", "sv": "Öppnade ärenden", "en": "Opened cases"},
 }
 
 EMAIL_FOOTER = {

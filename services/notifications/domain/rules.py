@@ -16,6 +16,11 @@ with no responsible worker, its leads) waits, if this service has no copy of its
 the pilot's ``pilot.published`` comes (``needs_pilot``); what waits is only what its rule reads of
 it (``rule_fields``).
 
+A rule may tell no one at all and only reach webhooks (``case.opened``: the referring
+organisation's system learns the case code for its own source id). A field of an event may be
+named by its path (``referral.source_id``): a webhook carries it under its last name
+(``source_id``), and ``organisations_from`` may name the organisation so too.
+
 Every rule is on by default; admins switch rules off and on over the API (``/v1/rules``).
 """
 
@@ -108,10 +113,11 @@ class Rule:
     params: tuple[str, ...]
     #: The link's path in the web UI, with ``{field}`` taken from the event.
     link: str
-    #: Event fields a webhook receiver gets; no fields, no webhooks for this event type.
+    #: Event fields a webhook receiver gets (a nested one by its path, ``referral.source_id``,
+    #: carried under its last name); no fields, no webhooks for this event type.
     webhook_fields: tuple[str, ...] = ()
     #: Whose webhooks hear of it: ``pilot`` (the pilot's lead and partner organisations) or the
-    #: event field that names the organisation.
+    #: event field (or path) that names the organisation.
     organisations_from: str | None = None
     #: Where an e-mail links when there is no inbox item to link to (the user has the inbox off
     #: or as a digest), if ``link`` names a case or a task: a view without them, so that no
@@ -235,6 +241,26 @@ RULES: dict[str, Rule] = {
             webhook_fields=("pilot_id", "from_phase", "to_phase", "changed_on"),
             organisations_from="pilot",
         ),
+        Rule(
+            EventType.CASE_OPENED,
+            "A case opened by a referral: no one is told; the referring organisation's "
+            "webhooks get the case code for the referral's source id.",
+            (),
+            "case_opened",
+            (),
+            "/cases/{case_id}",
+            webhook_fields=(
+                "case_id",
+                "case_code",
+                "pilot_id",
+                "previous_case_id",
+                "opened_at",
+                "referral.source_system",
+                "referral.source_id",
+            ),
+            organisations_from="referral.organisation",
+            mail_link="/pilots/{pilot_id}/cases",
+        ),
     )
 }
 
@@ -289,12 +315,17 @@ def named_subjects(rule: Rule, data: Mapping[str, Any]) -> set[str]:
 
 def rule_fields(rule: Rule) -> frozenset[str]:
     """Every event field the rule reads — for its audiences, message, links and webhooks: all an
-    event kept for later (``needs_pilot``) keeps of its data."""
-    fields = {"pilot_id", *(p for p in rule.params if p != "pilot"), *rule.webhook_fields}
+    event kept for later (``needs_pilot``) keeps of its data (of a nested field, the object it is
+    in)."""
+    fields = {
+        "pilot_id",
+        *(p for p in rule.params if p != "pilot"),
+        *(f.split(".", 1)[0] for f in rule.webhook_fields),
+    }
     for template in (rule.link, rule.mail_link, *_gather_templates(rule)):
         fields.update(_fields(template or ""))
     if rule.organisations_from not in (None, "pilot"):
-        fields.add(str(rule.organisations_from))
+        fields.add(str(rule.organisations_from).split(".", 1)[0])
     if rule.gather is not None:
         fields.add(rule.gather.by)
     audiences = list(rule.audiences)
@@ -331,8 +362,20 @@ def _gather_templates(rule: Rule) -> tuple[str, ...]:
 
 
 def webhook_data(rule: Rule, data: Mapping[str, Any]) -> dict[str, Any]:
-    """What a webhook receiver gets of the event: the rule's webhook fields, nothing else."""
-    return {name: data.get(name) for name in rule.webhook_fields}
+    """What a webhook receiver gets of the event: the rule's webhook fields, nothing else (a
+    nested one under its last name)."""
+    return {name.rsplit(".", 1)[-1]: value_of(data, name) for name in rule.webhook_fields}
+
+
+def value_of(data: Mapping[str, Any], path: str) -> Any:
+    """The event field ``path`` names (``referral.organisation``: inside ``referral``); None if
+    the event has no such field."""
+    value: Any = data
+    for name in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(name)
+    return value
 
 
 def _fields(template: str) -> list[str]:

@@ -55,6 +55,7 @@ from services.notifications.domain.rules import (
     named_subjects,
     needs_pilot,
     rule_fields,
+    value_of,
     webhook_data,
 )
 from services.notifications.store import directory
@@ -516,7 +517,8 @@ def _endpoints(
             return []
         organisations = [found_pilot.lead_organisation_id, *found_pilot.partner_organisation_ids]
     else:
-        organisations = [data.get(rule.organisations_from)]
+        named = value_of(data, rule.organisations_from)
+        organisations = [named if isinstance(named, str) else None]
     wanted = sorted({o for o in organisations if o})
     if not wanted:
         return []
