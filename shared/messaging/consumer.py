@@ -68,10 +68,21 @@ class ConsumerSpec:
     #: Optional: for an event type, a handler that applies many events at once (a batched
     #: message), with the same effect as ``handlers`` applied to each in turn.
     batch_handlers: Mapping[str, BatchHandler] = field(default_factory=dict)
+    #: Optional: a spec whose handlers need the process's settings is made from them when its
+    #: consumer is built (explicit wiring: no handler reads the environment).
+    configure: Callable[[Settings], ConsumerSpec] | None = None
+
+    def configured(self, settings: Settings) -> ConsumerSpec:
+        return self if self.configure is None else self.configure(settings)
 
     @property
     def queue(self) -> topology.QueueSpec:
         return topology.QueueSpec(self.service, self.name, tuple(sorted(self.handlers)))
+
+
+def unconfigured(event: Envelope, uow: UnitOfWork) -> None:
+    """The handler of a spec not yet configured with its settings (``ConsumerSpec.configure``)."""
+    raise RuntimeError("this consumer's handlers are made from its settings: use configured()")
 
 
 class Outcome(enum.Enum):
@@ -95,7 +106,7 @@ class Consumer(BrokerWorker):
         **connection_overrides: Any,
     ) -> None:
         super().__init__(settings, f"{spec.service}.{spec.name}", **connection_overrides)
-        self.spec = spec
+        self.spec = spec.configured(settings)
         self._unit_of_work = unit_of_work
         self._executor = ThreadPoolExecutor(
             max_workers=settings.consumer_concurrency, thread_name_prefix=self.name

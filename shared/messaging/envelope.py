@@ -31,6 +31,11 @@ _entropy = threading.local()
 os.register_at_fork(after_in_child=lambda: _entropy.__dict__.clear())
 
 
+def source_of(service: str) -> str:
+    """The CloudEvents ``source`` of every event a service publishes: ``/turvaverkko/<service>``."""
+    return f"/turvaverkko/{service}"
+
+
 def new_event_id() -> str:
     """A time-ordered (version 7, RFC 9562) UUID: the Unix time in milliseconds, then 74 random
     bits from operating-system randomness read 4 KiB at a time (bulk intake makes thousands of

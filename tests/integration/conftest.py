@@ -16,7 +16,6 @@ from services.intake.app import create_app
 from services.intake.store.tables import metadata
 from services.notifications.app import create_app as create_notifications_app
 from services.pilots.app import create_app as create_pilots_app
-from services.pilots.store import rollups
 from services.pilots.store.tables import metadata as pilots_metadata
 from shared.config import Settings
 from shared.messaging import topology
@@ -56,7 +55,6 @@ PILOTS_TABLES = tuple(
 def pilots_app(settings: Settings, engines: dict[str, Engine]) -> Iterator[Flask]:
     with engines["pilots"].begin() as connection:
         connection.execute(sa.text(f"TRUNCATE {', '.join(PILOTS_TABLES)}"))
-    rollups.person_ids.forget()  # the ids it remembers went with the roll-up
     app = create_pilots_app(settings)
     yield app
     app.extensions["turvaverkko"].engine.dispose()

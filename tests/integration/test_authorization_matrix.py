@@ -33,7 +33,6 @@ from services.notifications.consumers import RULES_CONSUMER
 from services.pilots.app import create_app as create_pilots_app
 from services.pilots.consumers import CASE_EVENTS
 from services.pilots.domain.aggregates import TABLES
-from services.pilots.store import rollups
 from shared.config import Settings
 from shared.db import UnitOfWork, make_session_factory
 from shared.http import PROBLEM_JSON
@@ -385,7 +384,6 @@ def _empty(engines: dict[str, Engine]) -> None:
         connection.execute(sa.text(f"TRUNCATE {', '.join(INTAKE_TABLES)}"))
     with engines["pilots"].begin() as connection:
         connection.execute(sa.text(f"TRUNCATE {', '.join(PILOTS_TABLES)}"))
-    rollups.person_ids.forget()
     empty_notifications(engines["notifications"])
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from services.notifications.consumers import RULES_CONSUMER
 from services.notifications.consumers.sender import Sender
-from services.notifications.domain.digests import FINNISH_TIME
+from services.notifications.domain.digests import HELSINKI
 from shared.config import Settings
 from shared.db import UnitOfWork, make_session_factory
 from shared.messaging import topology
@@ -168,7 +168,7 @@ def test_the_configured_smtp_credentials_are_used(
     with SmtpServer(require_login=True) as server:
         refused = sender(smtp_port=server.port).run_once()  # no credentials configured
         assert refused.statuses == {"pending": 1}  # a login refused is ours to fix: retried
-        later = datetime.now(FINNISH_TIME) + timedelta(hours=2)
+        later = datetime.now(HELSINKI) + timedelta(hours=2)
         done = sender(
             smtp_port=server.port, smtp_username="turvaverkko", smtp_password="s3cret-for-tests"
         ).run_once(later)
@@ -188,7 +188,7 @@ def test_starttls_verifies_the_mail_server_by_the_configured_ca_before_any_crede
         untrusted = sender(smtp_port=server.port, smtp_security="starttls", **login).run_once()
         assert untrusted.statuses == {"pending": 1}  # an unknown certificate: tried again later
         assert server.handler.logins == [] and server.received == []  # and told it nothing
-        later = datetime.now(FINNISH_TIME) + timedelta(hours=2)
+        later = datetime.now(HELSINKI) + timedelta(hours=2)
         done = sender(
             smtp_port=server.port,
             smtp_security="starttls",
@@ -228,7 +228,7 @@ def test_a_temporary_smtp_failure_is_retried_and_a_permanent_one_fails_at_once(
     deliver(rules, task_event(EventType.TASK_DUE, AINO, PILOT))
     smtp.handler.data_replies.append("451 4.3.0 Try again later")
     mailing = sender(smtp_port=smtp.port)
-    now = datetime.now(FINNISH_TIME)
+    now = datetime.now(HELSINKI)
     assert mailing.run_once(now).statuses == {"pending": 1}
     assert mailing.run_once(now).statuses == {}  # not yet due again
     assert mailing.run_once(now + timedelta(minutes=1)).statuses == {"delivered": 1}
@@ -266,7 +266,7 @@ def test_a_daily_digest_gathers_a_users_notifications_once_a_day_per_channel(
     r = client.put("/v1/notifications/preferences", json=choice, headers=me | {"If-Match": '"0"'})
     assert r.status_code == 200 and r.headers["ETag"] == '"1"'
 
-    now = datetime.now(FINNISH_TIME)
+    now = datetime.now(HELSINKI)
     hour = (now.hour + 2) % 24  # the digest hour: two hours from now, Finnish time
     digests = sender(smtp_port=smtp.port, notifications_digest_hour=hour)
     first_slot = (now + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
@@ -430,7 +430,7 @@ def test_a_queued_email_goes_to_the_address_the_directory_has_when_it_is_sent(
     )
     smtp.handler.data_replies += ["451 4.3.0 Try again later"] * 2
     mailing = sender(smtp_port=smtp.port)
-    now = datetime.now(FINNISH_TIME)
+    now = datetime.now(HELSINKI)
     assert mailing.run_once(now).statuses == {"pending": 2}
 
     admin = bearer(settings, "admin") | {"If-Match": '"1"'}
@@ -478,7 +478,7 @@ def test_the_digest_goes_to_the_directorys_address_and_none_is_made_for_who_has_
             headers=bearer(settings, subject=subject) | {"If-Match": '"0"'},
         )
         assert r.status_code == 200, r.get_json()
-    now = datetime.now(FINNISH_TIME)
+    now = datetime.now(HELSINKI)
     digests = sender(smtp_port=smtp.port, notifications_digest_hour=(now.hour + 2) % 24)
     slot = (now + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
     deliver(

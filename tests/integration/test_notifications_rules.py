@@ -29,9 +29,9 @@ from services.notifications.consumers.sender import Sender
 from services.notifications.domain.rules import RULES
 from services.notifications.store.deliveries import claim
 from services.pilots.consumers import CASE_EVENTS
-from services.pilots.domain.calendar import HELSINKI
 from services.pilots.workers.scheduler import run_checks
 from services.registry import consumer_queues
+from shared.calendar import HELSINKI
 from shared.config import Settings
 from shared.db import UnitOfWork, make_session_factory
 from shared.messaging import topology

@@ -16,9 +16,9 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
 from services.pilots.consumers import CASE_EVENTS
-from services.pilots.domain.calendar import HELSINKI
 from services.pilots.store import audit
 from services.pilots.workers.scheduler import run_checks
+from shared.calendar import HELSINKI
 from shared.config import Settings
 from shared.db import UnitOfWork, make_session_factory
 from shared.messaging.consumer import Consumer, Outcome

@@ -17,8 +17,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
 from services.pilots.consumers import AGGREGATES, CASE_EVENTS
-from services.pilots.domain.calendar import months_before
 from services.pilots.workers.scheduler import Scheduler
+from shared.calendar import months_before
 from shared.config import Settings
 from shared.db import UnitOfWork, make_session_factory
 from shared.messaging.consumer import Consumer

@@ -17,9 +17,9 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
 from services.pilots.consumers import CASE_EVENTS
-from services.pilots.domain.calendar import HELSINKI
 from services.pilots.domain.case_codes import ALPHABET, normalise
 from services.pilots.store.case_repository import CaseRepository, ScopedCase
+from shared.calendar import HELSINKI
 from shared.config import Settings
 from shared.db import UnitOfWork, make_session_factory
 from shared.messaging.consumer import Consumer

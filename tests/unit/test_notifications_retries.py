@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.notifications.domain.digests import FINNISH_TIME, digest_slot
+from services.notifications.domain.digests import HELSINKI, digest_slot
 from services.notifications.domain.retries import RetryPolicy
 from shared.config import ConfigError, Settings
 
@@ -57,16 +57,16 @@ def test_retrying_ends_24_hours_after_the_first_attempt() -> None:
 def test_the_digest_slot_is_the_latest_digest_hour_in_finnish_time(
     local_now: datetime, slot: datetime
 ) -> None:
-    now = local_now.replace(tzinfo=FINNISH_TIME).astimezone(UTC)
-    assert digest_slot(now, 7) == slot.replace(tzinfo=FINNISH_TIME)
+    now = local_now.replace(tzinfo=HELSINKI).astimezone(UTC)
+    assert digest_slot(now, 7) == slot.replace(tzinfo=HELSINKI)
 
 
 def test_a_digest_slot_is_a_day_apart_across_a_change_of_clocks() -> None:
-    before = digest_slot(datetime(2026, 3, 28, 12, 0, tzinfo=FINNISH_TIME), 7)
-    after = digest_slot(datetime(2026, 3, 29, 12, 0, tzinfo=FINNISH_TIME), 7)
+    before = digest_slot(datetime(2026, 3, 28, 12, 0, tzinfo=HELSINKI), 7)
+    after = digest_slot(datetime(2026, 3, 29, 12, 0, tzinfo=HELSINKI), 7)
     elapsed = after.astimezone(UTC) - before.astimezone(UTC)
     assert elapsed == timedelta(hours=23)  # a calendar day; the clock moved forward an hour
-    assert after.astimezone(FINNISH_TIME).hour == 7
+    assert after.astimezone(HELSINKI).hour == 7
 
 
 @pytest.mark.parametrize(

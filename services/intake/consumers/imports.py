@@ -39,10 +39,11 @@ from services.intake.store.tables import import_job
 from shared.auth import Principal
 from shared.config import Settings
 from shared.db import UnitOfWork, make_engine, make_session_factory
-from shared.messaging.envelope import Envelope
+from shared.messaging.envelope import Envelope, source_of
 from shared.messaging.events import EventType
 
 log = logging.getLogger(__name__)
+SOURCE = source_of("intake")
 
 _UNREADABLE = (
     "The stored file cannot be opened: the key it was sealed under is no longer configured. "
@@ -369,7 +370,7 @@ def _job_event(event_type: str, job: Any) -> Envelope:
     }
     if job.failure:
         data["failure"] = job.failure
-    return Envelope.new(event_type, "/turvaverkko/intake", data, subject=f"import/{job.id}")
+    return Envelope.new(event_type, SOURCE, data, subject=f"import/{job.id}")
 
 
 def _prepare(

@@ -31,10 +31,10 @@ from services.intake.store.tables import (
     pilot_ref,
 )
 from shared.db import UnitOfWork, driver_connection, driver_execute, outbox_insert_from
-from shared.messaging.envelope import Envelope
+from shared.messaging.envelope import Envelope, source_of
 from shared.principal import Principal
 
-SOURCE = "/turvaverkko/intake"
+SOURCE = source_of("intake")
 
 
 @dataclass

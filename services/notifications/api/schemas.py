@@ -24,8 +24,7 @@ STATUSES = ("held", "pending", "delivered", "failed", "digested", "cancelled")
 CHANNELS = ("email", "webhook", "inbox")
 
 
-class Strict(StrictSchema):
-    pass
+Strict = StrictSchema  # the one strict request schema (shared.validation)
 
 
 # --- the inbox --------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from shared.config import Settings
 from shared.db import UnitOfWork, make_session_factory
 from shared.messaging import topology
 from shared.messaging.consumer import Consumer, ConsumerSpec, Outcome
-from shared.messaging.envelope import BATCH_CONTENT_TYPE, Envelope, parse_batch
+from shared.messaging.envelope import BATCH_CONTENT_TYPE, Envelope, parse_batch, source_of
 from shared.messaging.events import EventType
 from shared.messaging.schema import processed_event
 
@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 #: The watcher's own queue, ``turvaverkko.notifications.dead-letters``.
 DEAD_LETTERS = ConsumerSpec("notifications", "dead-letters", {})
-SOURCE = "/turvaverkko/notifications"
+SOURCE = source_of("notifications")
 #: At most this many of a batch's event ids are named in the event.
 MAX_IDS = 100
 _IDS = uuid.UUID("6f1d4c9e-2f0a-4b7e-9a53-3c1d5e8b7a21")

@@ -12,14 +12,14 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 #: Digests follow the working day of the people who read them.
-FINNISH_TIME = ZoneInfo("Europe/Helsinki")
+HELSINKI = ZoneInfo("Europe/Helsinki")
 
 
 def digest_slot(now: datetime, hour: int) -> datetime:
     """The latest digest time (``hour``:00 Finnish time) at or before ``now`` (aware)."""
-    local = now.astimezone(FINNISH_TIME)
+    local = now.astimezone(HELSINKI)
     day = local.date()
-    slot = datetime.combine(day, time(hour), FINNISH_TIME)
+    slot = datetime.combine(day, time(hour), HELSINKI)
     if slot > local:
-        slot = datetime.combine(day - timedelta(days=1), time(hour), FINNISH_TIME)
+        slot = datetime.combine(day - timedelta(days=1), time(hour), HELSINKI)
     return slot

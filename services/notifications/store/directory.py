@@ -19,8 +19,9 @@ from services.notifications.store.tables import (
     recipient,
     rule_setting,
 )
+from shared import records
 from shared.db import UnitOfWork
-from shared.errors import NotFound, PreconditionRequired
+from shared.errors import PreconditionRequired
 from shared.messaging.envelope import Envelope
 from shared.paging import stale
 
@@ -237,26 +238,14 @@ def put_versioned(
                 "It exists already: send If-Match with the ETag you read to replace it."
             )
         return dict(created), True
-    updated = (
-        session.execute(
-            sa.update(table)
-            .where(table.c[key] == value, table.c.version == expected_version)
-            .values(**values, version=table.c.version + 1, updated_at=sa.func.now())
-            .returning(table)
-        )
-        .mappings()
-        .first()
+    updated = records.update(
+        session, table, key, value, expected_version, values, key, missing_is_stale=True
     )
-    if updated is None:
-        raise stale()
-    return dict(updated), False
+    return updated, False
 
 
 def get_row(session: Session, table: sa.Table, key: str, value: str, what: str) -> dict[str, Any]:
-    row = session.execute(sa.select(table).where(table.c[key] == value)).mappings().first()
-    if row is None:
-        raise NotFound(f"No such {what}.")
-    return dict(row)
+    return records.get(session, table, key, value, what)
 
 
 def preferences(session: Session, subject: str) -> dict[str, Any]:

@@ -43,7 +43,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.orm import Session
 
-from services.notifications.domain.digests import FINNISH_TIME
+from services.notifications.domain.digests import HELSINKI
 from services.notifications.domain.rules import (
     RULES,
     Audience,
@@ -256,7 +256,7 @@ def _gathered(rule: Rule, event: Envelope) -> Gathered | None:
     by = event.data.get(rule.gather.by)
     if not isinstance(by, str) or not by:
         return None
-    day = event.time.astimezone(FINNISH_TIME).date()
+    day = event.time.astimezone(HELSINKI).date()
     named_link, everyone = gather_links(rule, event.data)
     return Gathered(
         key=f"{event.type}/{by}/{day.isoformat()}",

@@ -13,9 +13,9 @@ from flask.views import MethodView
 from services.pilots.api import versioned
 from services.pilots.api.access import PILOT_MANAGERS, READERS, ensure_manages
 from services.pilots.api.schemas import ActivityIn, ActivityPatch, ActivityQuery, ActivitySchema
-from services.pilots.store import records
 from services.pilots.store.pilots import activity_event
 from services.pilots.store.tables import activity, pilot
+from shared import records
 from shared.auth import current_principal, require_roles
 from shared.resources import page, page_schema
 from shared.service import ApiBlueprint as Blueprint

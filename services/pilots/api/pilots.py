@@ -23,8 +23,8 @@ from services.pilots.api.schemas import (
 from services.pilots.api.versioned import check_merged
 from services.pilots.domain.lifecycle import allowed_next, can_move
 from services.pilots.store import pilots as store
-from services.pilots.store import records
 from services.pilots.store.tables import pilot, pilot_partner, pilot_region
+from shared import records
 from shared.auth import current_principal, require_roles
 from shared.resources import etag, if_match, page, page_schema
 from shared.service import ApiBlueprint as Blueprint

@@ -19,9 +19,9 @@ from services.pilots.api.schemas import (
     OrganisationSchema,
     RegionSchema,
 )
-from services.pilots.store import records
 from services.pilots.store.pilots import instrument_event
 from services.pilots.store.tables import instrument, organisation, region
+from shared import records
 from shared.auth import require_roles
 from shared.resources import PageQuery, page, page_schema
 from shared.service import ApiBlueprint as Blueprint

@@ -25,8 +25,7 @@ SUBJECT = validate.And(validate.Length(min=1, max=200), identifier)
 BUSINESS_ID = FullMatch(r"\d{7}-\d", error="A Y-tunnus is 1234567-8.")
 
 
-class Strict(StrictSchema):
-    pass
+Strict = StrictSchema  # the one strict request schema (shared.validation)
 
 
 # --- regions and organisations ----------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from marshmallow import Schema
 
-from services.pilots.store import records
+from shared import records
 from shared.http import field_errors, unprocessable
 from shared.messaging.envelope import Envelope
 from shared.resources import etag, if_match

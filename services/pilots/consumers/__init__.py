@@ -14,7 +14,8 @@ from services.pilots.store.cases import (
     on_referral,
     on_referrals,
 )
-from shared.messaging.consumer import ConsumerSpec
+from shared.config import Settings
+from shared.messaging.consumer import ConsumerSpec, unconfigured
 from shared.messaging.events import EventType
 
 CASE_EVENTS = ConsumerSpec(
@@ -39,11 +40,21 @@ _ROLLED_UP = (
     EventType.PARTICIPATION_RECORDED.value,
     EventType.OUTCOME_RECORDED.value,
 )
+
+
+def _aggregates(settings: Settings) -> ConsumerSpec:
+    rollup = rollups.Rollup(settings)
+    return ConsumerSpec(
+        "pilots",
+        "aggregates",
+        dict.fromkeys(_ROLLED_UP, rollup.add_event),
+        batch_handlers=dict.fromkeys(_ROLLED_UP, rollup.add_events),
+    )
+
+
+#: Its handlers are made from the consumer's settings (the record-key secret) as it is built.
 AGGREGATES = ConsumerSpec(
-    "pilots",
-    "aggregates",
-    dict.fromkeys(_ROLLED_UP, rollups.add_event),
-    batch_handlers=dict.fromkeys(_ROLLED_UP, rollups.add_events),
+    "pilots", "aggregates", dict.fromkeys(_ROLLED_UP, unconfigured), configure=_aggregates
 )
 
 CONSUMERS: tuple[ConsumerSpec, ...] = (CASE_EVENTS, AGGREGATES)

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.pilots.domain.cases import FINAL, IDLE_STATES, OPEN
-from services.pilots.store import audit, records
+from services.pilots.store import audit
 from services.pilots.store.tables import (
     audit_entry,
     case_task,
@@ -36,6 +36,7 @@ from services.pilots.store.tables import (
     pilot_member,
     timeline_entry,
 )
+from shared import records
 from shared.errors import NotFound
 from shared.principal import Principal
 

@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from psycopg.rows import dict_row
 from sqlalchemy.orm import Session
 
-from services.pilots.domain.calendar import start_of
 from services.pilots.domain.case_codes import new_code
 from services.pilots.domain.cases import allowed_from, can_transition, closing_reason_problem
 from services.pilots.store.tables import (
@@ -26,13 +25,14 @@ from services.pilots.store.tables import (
     pilot_case,
     timeline_entry,
 )
+from shared.calendar import start_of
 from shared.db import UnitOfWork
 from shared.errors import Conflict, Unprocessable
-from shared.messaging.envelope import Envelope
+from shared.messaging.envelope import Envelope, source_of
 from shared.messaging.events import EventType
 from shared.principal import Principal
 
-SOURCE = "/turvaverkko/pilots"
+SOURCE = source_of("pilots")
 SYSTEM = Principal("turvaverkko", "system", None, frozenset())
 
 

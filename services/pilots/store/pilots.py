@@ -10,7 +10,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from services.pilots.store import records
 from services.pilots.store.tables import (
     evidence,
     lifecycle_change,
@@ -20,12 +19,13 @@ from services.pilots.store.tables import (
     pilot_partner,
     pilot_region,
 )
+from shared import records
 from shared.db import UnitOfWork
 from shared.errors import Conflict, Unprocessable
-from shared.messaging.envelope import Envelope
+from shared.messaging.envelope import Envelope, source_of
 from shared.messaging.events import EventType
 
-SOURCE = "/turvaverkko/pilots"
+SOURCE = source_of("pilots")
 PILOT_COLUMNS = (
     "name_fi",
     "name_sv",

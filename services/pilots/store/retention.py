@@ -32,10 +32,10 @@ from services.pilots.store.tables import (
     timeline_entry,
 )
 from shared.db import UnitOfWork
-from shared.messaging.envelope import Envelope
+from shared.messaging.envelope import Envelope, source_of
 from shared.messaging.events import EventType
 
-SOURCE = "/turvaverkko/pilots"
+SOURCE = source_of("pilots")
 ERASED_KEY = "erased"
 ERASED_TEXT = "(erased)"
 #: The free text of a move kept on the timeline.

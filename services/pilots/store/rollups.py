@@ -10,7 +10,6 @@ pseudonym under the earlier key, so that the same young person stays one person.
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
 from datetime import date, datetime
 from typing import Any
@@ -18,8 +17,8 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session
 
-from services.pilots.domain.calendar import HELSINKI
 from services.pilots.domain.disclosure import record_key
+from shared.calendar import HELSINKI
 from shared.config import Settings
 from shared.db import UnitOfWork, driver_execute
 from shared.messaging.envelope import Envelope
@@ -66,7 +65,8 @@ class PersonIds:
 
     LIMIT = 500_000
 
-    def __init__(self) -> None:
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
         self._known: dict[str, int] = {}
 
     def forget(self) -> None:
@@ -77,7 +77,7 @@ class PersonIds:
         missing = sorted(people - ids.keys())  # sorted: concurrent inserts lock in one order
         if not missing:
             return ids
-        secret = _secret()
+        secret = self._secret
         for pid, person in driver_execute(
             session,
             _NEW_PEOPLE,
@@ -91,9 +91,6 @@ class PersonIds:
             for pid, person in driver_execute(session, _PEOPLE, {"people": older}):
                 ids[person] = self._known[person] = pid
         return ids
-
-
-person_ids = PersonIds()
 
 
 def _row(event: Envelope) -> dict[str, Any] | None:
@@ -122,29 +119,30 @@ def _row(event: Envelope) -> dict[str, Any] | None:
     }
 
 
-def add_events(events: list[Envelope], uow: UnitOfWork) -> None:
-    """Add the events' young people to their base cells: one statement for the whole batch
-    (counted per cell and person first), the same effect as adding them one by one."""
-    counts: Counter[tuple[str, ...]] = Counter()
-    for event in events:
-        row = _row(event)
-        if row is not None:
-            counts[(*(row[k] for k in _KEY), row["person"])] += 1
-    if not counts:
-        return
-    ids = person_ids.resolve(uow.session, {key[-1] for key in counts})
-    rows = [
-        dict(zip(_KEY, key[:-1], strict=True)) | {"person_id": ids[key[-1]], "events": n}
-        for key, n in counts.items()
-    ]
-    driver_execute(uow.session, _ADD, {"rows": orjson.dumps(rows).decode()})
+class Rollup:
+    """The roll-up one consumer process keeps: its people's ids (shared by its handler threads)
+    and the record-key secret that feeds each new person's cell key, both from the settings it
+    was built with."""
 
+    def __init__(self, settings: Settings) -> None:
+        self.person_ids = PersonIds(settings.record_key_secret.encode())
 
-def add_event(event: Envelope, uow: UnitOfWork) -> None:
-    add_events([event], uow)
+    def add_events(self, events: list[Envelope], uow: UnitOfWork) -> None:
+        """Add the events' young people to their base cells: one statement for the whole batch
+        (counted per cell and person first), the same effect as adding them one by one."""
+        counts: Counter[tuple[str, ...]] = Counter()
+        for event in events:
+            row = _row(event)
+            if row is not None:
+                counts[(*(row[k] for k in _KEY), row["person"])] += 1
+        if not counts:
+            return
+        ids = self.person_ids.resolve(uow.session, {key[-1] for key in counts})
+        rows = [
+            dict(zip(_KEY, key[:-1], strict=True)) | {"person_id": ids[key[-1]], "events": n}
+            for key, n in counts.items()
+        ]
+        driver_execute(uow.session, _ADD, {"rows": orjson.dumps(rows).decode()})
 
-
-@functools.cache
-def _secret() -> bytes:
-    """The record-key secret, from the environment like every setting of a worker process."""
-    return Settings.from_env().record_key_secret.encode()
+    def add_event(self, event: Envelope, uow: UnitOfWork) -> None:
+        self.add_events([event], uow)

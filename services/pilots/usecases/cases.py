@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from services.pilots.domain.calendar import HELSINKI
 from services.pilots.domain.case_codes import normalise
 from services.pilots.store import cases as case_store
 from services.pilots.store.case_repository import (
@@ -20,6 +19,7 @@ from services.pilots.store.case_repository import (
     ScopedCase,
     TaskFilter,
 )
+from shared.calendar import HELSINKI
 from shared.db import UnitOfWork
 from shared.errors import Forbidden, NotFound, Unprocessable
 from shared.principal import Principal

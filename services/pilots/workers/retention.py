@@ -11,8 +11,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from services.pilots.domain.calendar import months_before
 from services.pilots.store import retention
+from shared.calendar import months_before
 from shared.db import UnitOfWork
 
 log = logging.getLogger(__name__)

@@ -26,16 +26,17 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Engine
 
-from services.pilots.domain.calendar import HELSINKI
 from services.pilots.store.case_repository import idle_condition
 from services.pilots.store.tables import case_task, pilot, pilot_case, scheduled_notice
 from services.pilots.workers.retention import run_retention
+from shared.calendar import HELSINKI
 from shared.config import Settings
 from shared.db import UnitOfWork, make_session_factory
-from shared.messaging.envelope import Envelope
+from shared.messaging.envelope import Envelope, source_of
 from shared.messaging.events import EventType
 
 log = logging.getLogger(__name__)
+SOURCE = source_of("pilots")
 
 
 def run_checks(uow: UnitOfWork, now: datetime | None = None) -> list[Envelope]:
@@ -103,9 +104,7 @@ def run_checks(uow: UnitOfWork, now: datetime | None = None) -> list[Envelope]:
         )
     published = []
     for event_type, subject_id, occurrence, data in candidates:
-        event = Envelope.new(
-            event_type, "/turvaverkko/pilots", data, subject=f"{event_type}/{subject_id}"
-        )
+        event = Envelope.new(event_type, SOURCE, data, subject=f"{event_type}/{subject_id}")
         first = session.execute(
             insert(scheduled_notice)
             .values(

@@ -1,5 +1,7 @@
-"""Reading and writing versioned reference rows: create (409 if the id is taken), read, list a page
-by key, and update only from the version the caller read (412 otherwise)."""
+"""Versioned rows, one way for every service: create (Conflict if the id is taken), read (NotFound),
+list a page by key (keyset pagination, never an offset), and update only from the version the
+caller read (PreconditionFailed otherwise) — the `UPDATE … WHERE version = :expected` that makes
+of two updates from one ETag exactly one win."""
 
 from __future__ import annotations
 
@@ -40,8 +42,12 @@ def update(
     expected_version: int,
     values: Mapping[str, Any],
     what: str,
+    *,
+    missing_is_stale: bool = False,
 ) -> dict[str, Any]:
-    """Apply ``values`` only if the row is still at ``expected_version``; the version moves on."""
+    """Apply ``values`` only if the row is still at ``expected_version``; the version moves on.
+    A row that is not there is NotFound — or, with ``missing_is_stale`` (a PUT's ``If-Match``,
+    which never creates: RFC 9110), PreconditionFailed like a changed one."""
     row = (
         session.execute(
             sa.update(table)
@@ -53,7 +59,8 @@ def update(
         .first()
     )
     if row is None:
-        get(session, table, key, value, what)  # 404 if it does not exist at all
+        if not missing_is_stale:
+            get(session, table, key, value, what)  # NotFound if it does not exist at all
         raise stale()
     return dict(row)
 

@@ -1,4 +1,5 @@
-"""The pilots' working calendar: Finnish time. A day, a due date or a month means one in Helsinki."""
+"""The one calendar of the system: Finnish time. A day, a due date, a month or a digest's hour
+means one in Helsinki, whatever zone a server runs in."""
 
 from __future__ import annotations
 
