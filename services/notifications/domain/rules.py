@@ -33,6 +33,7 @@ from typing import Any
 from urllib.parse import quote
 
 from shared.messaging.events import EventType
+from shared.ui_routes import template as ui
 
 #: A user's channels: the in-app inbox and e-mail (webhooks belong to organisations).
 USER_CHANNELS = ("inbox", "email")
@@ -139,7 +140,7 @@ RULES: dict[str, Rule] = {
             (pilot_members("worker"),),
             "referral_received",
             ("pilot",),
-            "/pilots/{pilot_id}/cases?state=referred",
+            ui("pilot_cases", state="referred"),
             webhook_fields=("pilot_id",),
             organisations_from="pilot",
         ),
@@ -149,10 +150,10 @@ RULES: dict[str, Rule] = {
             (subject("assignee"),),
             "task_due",
             ("pilot", "due_on"),
-            "/cases/{case_id}/tasks/{task_id}",
+            ui("case_task"),
             webhook_fields=_TASK_FIELDS,
             organisations_from="pilot",
-            mail_link="/tasks?assigned=me&due=today",
+            mail_link=ui("tasks", assigned="me", due="today"),
         ),
         Rule(
             EventType.TASK_OVERDUE,
@@ -160,10 +161,10 @@ RULES: dict[str, Rule] = {
             (subject("assignee"),),
             "task_overdue",
             ("pilot", "due_on"),
-            "/cases/{case_id}/tasks/{task_id}",
+            ui("case_task"),
             webhook_fields=_TASK_FIELDS,
             organisations_from="pilot",
-            mail_link="/tasks?assigned=me&overdue=true",
+            mail_link=ui("tasks", assigned="me", overdue="true"),
         ),
         Rule(
             EventType.CASE_IDLE,
@@ -173,14 +174,14 @@ RULES: dict[str, Rule] = {
             (subject("responsible_worker", fallback=pilot_members("lead")),),
             "case_idle",
             ("pilot", "idle_days"),
-            "/cases/{case_id}",
+            ui("case"),
             webhook_fields=("pilot_id", "idle_days"),
             organisations_from="pilot",
-            mail_link="/cases?responsible=me&idle=true",
+            mail_link=ui("cases", responsible="me", idle="true"),
             gather=Gathering(
                 "pilot_id",
-                "/cases?pilot={pilot_id}&idle=true",
-                named_link="/cases?pilot={pilot_id}&responsible=me&idle=true",
+                ui("cases", pilot="{pilot_id}", idle="true"),
+                named_link=ui("cases", pilot="{pilot_id}", responsible="me", idle="true"),
             ),
         ),
         Rule(
@@ -195,7 +196,7 @@ RULES: dict[str, Rule] = {
             ),
             "import_finished",
             ("kind", "rows_read", "accepted", "duplicates", "rejected"),
-            "/imports/{import_id}",
+            ui("import"),
             webhook_fields=(
                 "import_id",
                 "kind",
@@ -219,7 +220,7 @@ RULES: dict[str, Rule] = {
             ),
             "import_failed",
             ("kind", "rows_read", "accepted", "rejected"),
-            "/imports/{import_id}",
+            ui("import"),
             webhook_fields=("import_id", "kind", "status", "rows_read", "accepted", "rejected"),
             organisations_from="organisation",
         ),
@@ -229,7 +230,7 @@ RULES: dict[str, Rule] = {
             (role("admin"),),
             "message_dead_lettered",
             ("queue", "event_type", "event_count"),
-            "/admin/dead-letters?queue={queue}",
+            ui("dead_letters", queue="{queue}"),
         ),
         Rule(
             EventType.LIFECYCLE_PHASE_CHANGED,
@@ -237,7 +238,7 @@ RULES: dict[str, Rule] = {
             (role("coordinator"),),
             "lifecycle_phase_changed",
             ("pilot", "from_phase", "to_phase", "changed_on"),
-            "/pilots/{pilot_id}/lifecycle",
+            ui("lifecycle"),
             webhook_fields=("pilot_id", "from_phase", "to_phase", "changed_on"),
             organisations_from="pilot",
         ),
@@ -248,7 +249,7 @@ RULES: dict[str, Rule] = {
             (),
             "case_opened",
             (),
-            "/cases/{case_id}",
+            ui("case"),
             webhook_fields=(
                 "case_id",
                 "case_code",
@@ -259,7 +260,7 @@ RULES: dict[str, Rule] = {
                 "referral.source_id",
             ),
             organisations_from="referral.organisation",
-            mail_link="/pilots/{pilot_id}/cases",
+            mail_link=ui("pilot_cases"),
         ),
     )
 }
