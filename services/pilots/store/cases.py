@@ -273,6 +273,9 @@ def on_participations(events: list[Envelope], uow: UnitOfWork) -> None:
                     "attendance": d.get("attendance"),
                     "kind": d.get("kind"),
                     "duration_minutes": d.get("duration_minutes"),
+                    # A register's corrected mark names the participation it corrects.
+                    "corrects": d.get("corrects"),
+                    "session_starts_at": d.get("session_starts_at"),
                 },
             )
         )
