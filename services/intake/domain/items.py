@@ -100,8 +100,11 @@ def event_data(
     pseudonym: Pseudonym,
     profile: ClientProfile,
     activity_type: str | None = None,
+    organisation: str | None = None,
 ) -> dict[str, Any]:
-    """The published data: pseudonym, coarse attributes and the item's own facts — no identifier."""
+    """The published data: pseudonym, coarse attributes and the item's own facts — no identifier.
+    A referral also names its source (``source_id``) and the submitting caller's
+    ``organisation``, so that the case it opens can be told to the referring system."""
     common = identifier_kind(item) | {
         "pilot_id": item["pilot_id"],
         "source_system": item["source_system"],
@@ -113,6 +116,8 @@ def event_data(
     if kind == "referral":
         return common | {
             "age_band": profile.band_on(item["referred_on"]),
+            "source_id": item["source_id"],
+            "organisation": organisation,
             "referring_organisation_type": item["referring_organisation_type"],
             "reason": item["reason"],
             "referred_on": item["referred_on"].isoformat(),

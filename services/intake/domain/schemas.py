@@ -183,3 +183,40 @@ ITEM_SCHEMAS: dict[str, type[ItemSchema]] = {
     "participation": ParticipationSchema,
     "outcome": OutcomeSchema,
 }
+
+
+# --- finding a young person's cases ---------------------------------------------------------------
+
+
+class ClientNumberSchema(StrictSchema):
+    """A regional client number, as items carry it: the client system and the number in it."""
+
+    client_system = Identifier(required=True, validate=_TEXT_ID)
+    client_id = Identifier(
+        required=True,
+        validate=_TEXT_ID,
+        metadata={"description": "The client number in client_system; never stored."},
+    )
+
+
+class CaseLookupSchema(StrictSchema):
+    """Whose cases to find: the young person by identity code or by regional client number — the
+    same rules as items' (NFKC, the full henkilötunnus check), and neither is ever stored."""
+
+    identity_code = IdentityCodeField(
+        load_only=True,
+        metadata={"description": "Henkilötunnus; pseudonymised to look up, never stored."},
+    )
+    client_number = fields.Nested(ClientNumberSchema, load_only=True)
+
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _one_identifier(self, data: dict[str, Any], original: Any, **_: Any) -> None:
+        sent = original if isinstance(original, dict) else data
+        if "identity_code" in sent and "client_number" in sent:
+            raise ValidationError(
+                "Give either identity_code or client_number, not both.", "identity_code"
+            )
+        if "identity_code" not in sent and "client_number" not in sent:
+            raise ValidationError(
+                "Identify the young person by identity_code or by client_number.", "identity_code"
+            )

@@ -213,7 +213,9 @@ class Intake:
                 profile = referral_profile(item)
             else:
                 profile = profile_for(item, profiles[(pseudonym.key_id, pseudonym.value)])
-            data = event_data(kind, item, pseudonym, profile, activity_type)
+            data = event_data(
+                kind, item, pseudonym, profile, activity_type, principals[index].organisation
+            )
             if self.pseudonymiser.earlier_key_ids:
                 data["earlier_pseudonyms"] = earlier_pseudonyms(item, self.pseudonymiser)
             event = Envelope.new(

@@ -20,11 +20,10 @@ from sqlalchemy.orm import Session
 from services.pilots.store.tables import audit_entry
 from shared.observability import current_request_id
 from shared.principal import Principal
+from shared.purposes import PURPOSES as PURPOSES  # said once in shared, read here by the API
 
 GENESIS = "0" * 64
 _LOCK = 0x7475727661  # an application-wide advisory lock for the chain's order
-
-PURPOSES = ("case_work", "supervision", "client_request", "data_protection_audit")
 
 
 def record(
