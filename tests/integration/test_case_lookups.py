@@ -98,13 +98,6 @@ def case_anonymised(case_id: str, pilot_id: str) -> Envelope:
     )
 
 
-@pytest.fixture
-def case_map(settings: Settings, intake_app: Flask) -> Consumer:
-    """The case-map consumer on the test's intake database (events handed to it directly)."""
-    sessions = make_session_factory(intake_app.extensions["turvaverkko"].engine)
-    return Consumer(settings, CASE_MAP, lambda: UnitOfWork(sessions))
-
-
 def open_case(
     consumer: Consumer, settings: Settings, code: str, pilot_id: str = "pilot-a", **kw: Any
 ) -> str:

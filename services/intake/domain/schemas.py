@@ -8,7 +8,7 @@ in an error. Every schema refuses unknown fields.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from marshmallow import ValidationError, fields, validate, validates_schema
@@ -108,12 +108,22 @@ class ItemSchema(StrictSchema):
         },
     )
 
+    #: Whether the client may be named by a case of the case map instead (``case_id``).
+    BY_CASE: ClassVar[bool] = False
+
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _one_identifier(self, data: dict[str, Any], original: Any, **_: Any) -> None:
         # What was sent counts, valid or not: an invalid code is reported once, by its field.
         sent = original if isinstance(original, dict) else data
         has_code = "personal_identity_code" in sent
         regional = ("client_system" in sent, "client_id" in sent)
+        if self.BY_CASE and "case_id" in sent:
+            if has_code or any(regional):
+                raise ValidationError(
+                    "Give one of personal_identity_code, client_system with client_id, or case_id.",
+                    "case_id",
+                )
+            return
         if has_code and any(regional):
             raise ValidationError(
                 "Give either personal_identity_code or client_system with client_id, not both.",
@@ -125,9 +135,28 @@ class ItemSchema(StrictSchema):
             raise ValidationError("client_id needs client_system.", "client_system")
         if not has_code and not any(regional):
             raise ValidationError(
-                "Identify the client by personal_identity_code or by client_system and client_id.",
+                "Identify the client by personal_identity_code, by client_system and client_id, "
+                "or by case_id."
+                if self.BY_CASE
+                else "Identify the client by personal_identity_code or by client_system and "
+                "client_id.",
                 "personal_identity_code",
             )
+
+
+class ByCase(ItemSchema):
+    """An item whose client may also be named by a case (an open case of the item's pilot, from
+    the case map): a worker who has the case at hand never types the identity code again."""
+
+    BY_CASE = True
+
+    case_id = Identifier(
+        validate=_TEXT_ID,
+        metadata={
+            "description": "An open case of the item's pilot, instead of personal_identity_code "
+            "or client_system with client_id."
+        },
+    )
 
 
 class ReferralSchema(ItemSchema):
@@ -159,7 +188,7 @@ class ReferralSchema(ItemSchema):
             raise ValidationError("Must not be in the future.", "birth_year_month")
 
 
-class ParticipationSchema(ItemSchema):
+class ParticipationSchema(ByCase):
     activity_id = Identifier(required=True, validate=_TEXT_ID)
     occurred_at = LocalDateTime(required=True)
     duration_minutes = fields.Integer(validate=int_range(0, 24 * 60))
@@ -167,7 +196,7 @@ class ParticipationSchema(ItemSchema):
     kind = fields.String(required=True, validate=validate.OneOf(v.PARTICIPATION_KINDS))
 
 
-class OutcomeSchema(ItemSchema):
+class OutcomeSchema(ByCase):
     instrument = Identifier(
         required=True,
         validate=_TEXT_ID,
