@@ -94,6 +94,8 @@ EXPECTED: dict[Op, str] = {
     ("intake", "GET", "/v1/imports/{job_id}"):                     "200 403 200 404 403 403 200 404",
     ("intake", "GET", "/v1/imports/{job_id}/errors"):              "200 403 200 404 403 403 200 404",
     ("intake", "POST", "/v1/case-lookups"):                        "200 403 200 404 200 404 403 403",
+    ("intake", "POST", "/v1/activities/{activity_id}/sessions"):   "200 403 200 403 200 403 403 403",
+    ("intake", "GET", "/v1/activities/{activity_id}/sessions/{starts_at}"): "200 403 200 403 200 403 403 403",
     # --- pilots: reference data -------------------------------------------------------------------
     ("pilots", "GET", "/v1/regions"):                              "200 200 200 200 200 200 200 200",
     ("pilots", "GET", "/v1/organisations"):                        "200 200 200 200 200 200 200 200",
@@ -380,6 +382,23 @@ def _seed_case_map(w: World) -> None:
             },
         ),
     )
+    w.ids["starts_at"] = REGISTER_START
+    r = w.send("intake", "POST", _register_call(w), w.auth("worker_own"))
+    assert r.status_code == 200, r.get_json()
+
+
+#: The intake activity (seeded reference data) of the own pilot whose session has a register.
+REGISTER_ACTIVITY = "pilot-a-act-0"
+REGISTER_START = "2026-10-01T13:00:00Z"
+
+
+def _register_call(w: World) -> Call:
+    body = {
+        "starts_at": REGISTER_START,
+        "duration_minutes": 60,
+        "attendance": [{"case_id": w.ids["map_case_id"], "attendance": "attended"}],
+    }
+    return Call(f"/v1/activities/{REGISTER_ACTIVITY}/sessions", body)
 
 
 def _import_call(w: World) -> Call:
@@ -517,6 +536,13 @@ BUILDERS: dict[Op, Builder] = {
     ("intake", "POST", "/v1/imports"): lambda w, op, who: _import_call(w),
     ("intake", "POST", "/v1/case-lookups"): lambda w, op, who: Call(
         w.path(op), {"identity_code": CASE_MAP_HETU}
+    ),
+    # Intake knows the activities of its reference data (the pilots API's are not relayed here).
+    ("intake", "POST", "/v1/activities/{activity_id}/sessions"): lambda w, op, who: _register_call(
+        w
+    ),
+    ("intake", "GET", "/v1/activities/{activity_id}/sessions/{starts_at}"): lambda w, op, who: Call(
+        f"/v1/activities/{REGISTER_ACTIVITY}/sessions/{REGISTER_START}"
     ),
     ("pilots", "POST", "/v1/organisations"): lambda w, op, who: Call(
         w.path(op), {"id": w.fresh("matrix-org"), "name": "Matrix", "type": "ngo"}

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
+from services.intake.api.purpose import PURPOSE_HEADER, purpose
 from services.intake.domain.schemas import CaseLookupSchema
 from services.intake.usecases.case_lookups import LOOKERS, look_up_cases
 from shared.auth import current_principal, require_roles
-from shared.errors import Unprocessable
-from shared.purposes import DEFAULT_PURPOSE, PURPOSES
 from shared.service import ApiBlueprint as Blueprint
 from shared.service import service_context
 
@@ -24,24 +23,6 @@ blp = Blueprint(
     url_prefix="/v1/case-lookups",
     description="Finding a young person's cases again, by identity code or client number.",
 )
-
-PURPOSE_HEADER = {
-    "in": "header",
-    "name": "X-Purpose",
-    "required": False,
-    "schema": {"type": "string", "enum": list(PURPOSES), "default": DEFAULT_PURPOSE},
-    "description": "Why the data is processed; written to the audit log.",
-}
-
-
-def purpose() -> str:
-    """The request's ``X-Purpose`` (``case_work`` when not sent); 422 naming it otherwise."""
-    value = request.headers.get("X-Purpose", DEFAULT_PURPOSE)
-    if value not in PURPOSES:
-        raise Unprocessable(
-            errors=[{"header": "X-Purpose", "detail": f"One of: {', '.join(PURPOSES)}."}]
-        )
-    return value
 
 
 class FoundCaseSchema(Schema):

@@ -249,3 +249,71 @@ class CaseLookupSchema(StrictSchema):
             raise ValidationError(
                 "Identify the young person by identity_code or by client_number.", "identity_code"
             )
+
+
+# --- attendance registers -------------------------------------------------------------------------
+
+
+class RegisterEntrySchema(StrictSchema):
+    case_id = Identifier(
+        required=True,
+        validate=_TEXT_ID,
+        metadata={"description": "An open case of the activity's pilot."},
+    )
+    attendance = fields.String(required=True, validate=validate.OneOf(v.ATTENDANCE))
+
+
+class _SessionStart(fields.AwareDateTime):
+    """A session's start: a date-time with its zone, not in the future (as a participation's)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if result < datetime(1900, 1, 1, tzinfo=UTC):
+            raise ValidationError("Must not be before 1900-01-01.")
+        if result > datetime.now(UTC) + CLOCK_SKEW:
+            raise ValidationError("Must not be in the future.")
+        return result
+
+
+#: The most entries one register may have.
+MAX_REGISTER_ENTRIES = 1000
+
+
+class RegisterSchema(StrictSchema):
+    """One session of an activity and each case's attendance in it."""
+
+    starts_at = _SessionStart(
+        required=True,
+        metadata={"description": "When the session started, with its zone (ISO 8601)."},
+    )
+    duration_minutes = fields.Integer(required=True, validate=int_range(0, 24 * 60))
+    kind = fields.String(
+        validate=validate.OneOf(v.PARTICIPATION_KINDS),
+        metadata={"description": "As participations take it; by default from the activity's type."},
+    )
+    attendance = fields.List(
+        fields.Nested(RegisterEntrySchema),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_REGISTER_ENTRIES),
+    )
+
+    @validates_schema(skip_on_field_errors=True)
+    def _each_case_once(self, data: dict[str, Any], **_: Any) -> None:
+        seen: set[str] = set()
+        twice: dict[int, dict[str, list[str]]] = {}
+        for index, entry in enumerate(data["attendance"]):
+            if entry["case_id"] in seen:
+                twice[index] = {"case_id": ["Given more than once in this register."]}
+            seen.add(entry["case_id"])
+        if twice:
+            raise ValidationError({"attendance": twice})
+
+
+def session_start(text: str) -> datetime:
+    """A session's start as a path gives it; ``ValueError`` (saying what is wanted) otherwise."""
+    try:
+        return _SessionStart().deserialize(text)
+    except ValidationError:
+        raise ValueError(
+            "A date-time with its zone, e.g. 2026-10-01T16:00:00+03:00, not in the future."
+        ) from None

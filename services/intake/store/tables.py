@@ -203,3 +203,43 @@ audit_entry = sa.Table(
     # who processed a case's data (a client's right of access) is found by case id
     sa.Index("audit_by_case", "case_ids", postgresql_using="gin"),
 )
+
+# --- attendance registers: a session of an activity and each case's mark ------------------------
+#: A session of an activity (by its start), as its latest register gave it.
+attendance_session = sa.Table(
+    "attendance_session",
+    metadata,
+    sa.Column("activity_id", sa.Text, primary_key=True),
+    sa.Column("starts_at", sa.DateTime(timezone=True), primary_key=True),
+    sa.Column("pilot_id", sa.Text, nullable=False),
+    sa.Column("duration_minutes", sa.Integer, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+)
+
+#: A case's mark in a session: what its current participation event (``event_id``) says. A
+#: changed mark gets a new event that corrects the earlier one; the earlier event stays stored.
+attendance_mark = sa.Table(
+    "attendance_mark",
+    metadata,
+    sa.Column("activity_id", sa.Text, primary_key=True),
+    sa.Column("starts_at", sa.DateTime(timezone=True), primary_key=True),
+    sa.Column("case_id", sa.Text, primary_key=True),
+    sa.Column("attendance", sa.Text, nullable=False),
+    sa.Column("duration_minutes", sa.Integer, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("event_id", sa.Text, nullable=False),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.ForeignKeyConstraint(
+        ["activity_id", "starts_at"],
+        ["attendance_session.activity_id", "attendance_session.starts_at"],
+        name="attendance_mark_session",
+    ),
+)
