@@ -4,13 +4,9 @@ processed in the same transaction, so each event has its effect once)."""
 
 from __future__ import annotations
 
-import logging
-
 from services.intake.domain.cases import OpenedCase
 from services.intake.store import case_map
 from shared.db import UnitOfWork
-
-log = logging.getLogger(__name__)
 
 
 def case_opened(uow: UnitOfWork, case: OpenedCase) -> None:
