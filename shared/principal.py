@@ -17,9 +17,3 @@ class Principal:
 
     def in_pilot(self, pilot_id: str) -> bool:
         return pilot_id in self.pilots
-
-
-#: Why client-level data is read or changed (``X-Purpose``), written to the audit log with it:
-#: the case work itself, a supervisor's review, the client's own request (right of access), or a
-#: data protection officer's audit.
-PURPOSES = ("case_work", "supervision", "client_request", "data_protection_audit")

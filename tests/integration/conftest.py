@@ -13,20 +13,23 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
 from services.intake.app import create_app
+from services.intake.consumers.case_map import CASE_MAP
 from services.intake.store.tables import metadata
 from services.notifications.app import create_app as create_notifications_app
 from services.pilots.app import create_app as create_pilots_app
 from services.pilots.store.tables import metadata as pilots_metadata
 from shared.config import Settings
+from shared.db import UnitOfWork, make_session_factory
 from shared.messaging import topology
-from shared.messaging.consumer import ConsumerSpec
+from shared.messaging.consumer import Consumer, ConsumerSpec
 from shared.messaging.schema import platform_metadata
 from tests.support.intake_data import seed_reference_data
 from tests.support.notifications import empty_notifications, loopback_allowed
 from tests.support.probe import ensure_effect_table, probe_consumer
 
-#: Every table intake owns: each test starts with them empty.
-INTAKE_TABLES = tuple(sorted({*metadata.tables, *platform_metadata.tables}))
+#: Every table intake owns: each test starts with them empty — but the audit log, which refuses to
+#: be emptied (tests look at the entries of their own requests).
+INTAKE_TABLES = tuple(sorted({*metadata.tables, *platform_metadata.tables} - {"audit_entry"}))
 
 
 @pytest.fixture
@@ -42,6 +45,14 @@ def intake_app(settings: Settings, engines: dict[str, Engine]) -> Iterator[Flask
 @pytest.fixture
 def intake_client(intake_app: Flask) -> FlaskClient:
     return intake_app.test_client()
+
+
+@pytest.fixture
+def case_map(settings: Settings, intake_app: Flask) -> Consumer:
+    """Intake's case-map consumer on the test's intake database (events handed to it directly,
+    see ``tests.support.consume``)."""
+    sessions = make_session_factory(intake_app.extensions["turvaverkko"].engine)
+    return Consumer(settings, CASE_MAP, lambda: UnitOfWork(sessions))
 
 
 #: The pilots tables each test starts with empty: not the regions (reference data from a

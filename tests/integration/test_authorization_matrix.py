@@ -28,6 +28,9 @@ from sqlalchemy.engine import Engine
 from werkzeug.test import TestResponse
 
 from services.intake.app import create_app as create_intake_app
+from services.intake.consumers.case_map import CASE_MAP
+from services.intake.domain.hetu import parse_identity_code
+from services.intake.domain.pseudonym import Pseudonymiser
 from services.notifications.app import create_app as create_notifications_app
 from services.notifications.consumers import RULES_CONSUMER
 from services.pilots.app import create_app as create_pilots_app
@@ -90,6 +93,9 @@ EXPECTED: dict[Op, str] = {
     ("intake", "GET", "/v1/imports/{job_id}"):                     "200 403 200 404 403 403 200 404",
     ("intake", "GET", "/v1/imports/{job_id}/errors"):              "200 403 200 404 403 403 200 404",
     ("intake", "GET", "/v1/imports/{job_id}/results"):             "200 403 200 404 403 403 200 404",
+    ("intake", "POST", "/v1/case-lookups"):                        "200 403 200 404 200 404 403 403",
+    ("intake", "POST", "/v1/activities/{activity_id}/sessions"):   "200 403 200 403 200 403 403 403",
+    ("intake", "GET", "/v1/activities/{activity_id}/sessions/{starts_at}"): "200 403 200 403 200 403 403 403",
     # --- pilots: reference data -------------------------------------------------------------------
     ("pilots", "GET", "/v1/regions"):                              "200 200 200 200 200 200 200 200",
     ("pilots", "GET", "/v1/organisations"):                        "200 200 200 200 200 200 200 200",
@@ -350,6 +356,54 @@ def _seed_intake(w: World) -> None:
     r = w.send("intake", "POST", _import_call(w), w.auth("integration_own"))
     assert r.status_code == 202, r.get_json()
     w.ids["job_id"] = r.get_json()["id"]
+    _seed_case_map(w)
+
+
+#: The young person of the own pilot's case in intake's case map (looked up by identity code).
+CASE_MAP_HETU = hetu(950)
+
+
+def _seed_case_map(w: World) -> None:
+    """An open case of the own pilot in intake's case map, as pilots' case.opened leaves it."""
+    settings = w.settings
+    sessions = make_session_factory(w.apps["intake"].extensions["turvaverkko"].engine)
+    consumer = Consumer(settings, CASE_MAP, lambda: UnitOfWork(sessions))
+    pseudonymiser = Pseudonymiser.from_setting(settings.pseudonym_keys, settings.pseudonym_key_id)
+    p = pseudonymiser.of_identity_code(parse_identity_code(CASE_MAP_HETU))
+    w.ids["map_case_id"] = "matrix-map-case"
+    deliver(
+        consumer,
+        Envelope.new(
+            EventType.CASE_OPENED,
+            "/turvaverkko/pilots",
+            {
+                "case_id": w.ids["map_case_id"],
+                "case_code": "MATR-IX01",
+                "pilot_id": OWN_PILOT,
+                "key_id": p.key_id,
+                "pseudonym": p.value,
+                "previous_case_id": None,
+                "opened_at": "2026-10-01T09:00:00+03:00",
+            },
+        ),
+    )
+    w.ids["starts_at"] = REGISTER_START
+    r = w.send("intake", "POST", _register_call(w), w.auth("worker_own"))
+    assert r.status_code == 200, r.get_json()
+
+
+#: The intake activity (seeded reference data) of the own pilot whose session has a register.
+REGISTER_ACTIVITY = "pilot-a-act-0"
+REGISTER_START = "2026-10-01T13:00:00Z"
+
+
+def _register_call(w: World) -> Call:
+    body = {
+        "starts_at": REGISTER_START,
+        "duration_minutes": 60,
+        "attendance": [{"case_id": w.ids["map_case_id"], "attendance": "attended"}],
+    }
+    return Call(f"/v1/activities/{REGISTER_ACTIVITY}/sessions", body)
 
 
 def _import_call(w: World) -> Call:
@@ -484,6 +538,16 @@ BUILDERS: dict[Op, Builder] = {
     ("intake", "POST", "/v1/participations"): _item(participation, "P"),
     ("intake", "POST", "/v1/outcomes"): _item(outcome, "O"),
     ("intake", "POST", "/v1/imports"): lambda w, op, who: _import_call(w),
+    ("intake", "POST", "/v1/case-lookups"): lambda w, op, who: Call(
+        w.path(op), {"identity_code": CASE_MAP_HETU}
+    ),
+    # Intake knows the activities of its reference data (the pilots API's are not relayed here).
+    ("intake", "POST", "/v1/activities/{activity_id}/sessions"): lambda w, op, who: _register_call(
+        w
+    ),
+    ("intake", "GET", "/v1/activities/{activity_id}/sessions/{starts_at}"): lambda w, op, who: Call(
+        f"/v1/activities/{REGISTER_ACTIVITY}/sessions/{REGISTER_START}"
+    ),
     ("pilots", "POST", "/v1/organisations"): lambda w, op, who: Call(
         w.path(op), {"id": w.fresh("matrix-org"), "name": "Matrix", "type": "ngo"}
     ),

@@ -34,6 +34,7 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy.engine import Engine
 
 from services.intake.app import create_app as create_intake
+from services.intake.consumers.case_map import CASE_MAP
 from services.notifications.adapters import webhooks as webhook_adapter
 from services.notifications.app import create_app as create_notifications
 from services.notifications.consumers import RULES_CONSUMER
@@ -171,13 +172,41 @@ def no_name_server(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- intake -----------------------------------------------------------------------------------
 
 
-def _seed_intake(client: FlaskClient, settings: Settings) -> dict[str, str]:
+def _seed_intake(client: FlaskClient, settings: Settings, engine: Engine) -> dict[str, str]:
     admin = bearer(settings, "admin")
     event = client.post("/v1/referrals", json=referral(1), headers=admin)
     assert event.status_code == 201, event.get_json()
     job = client.post("/v1/imports?kind=referral", data=b"", content_type="text/csv", headers=admin)
     assert job.status_code == 202, job.get_json()
-    return {"event_id": event.get_json()["event_id"], "job_id": job.get_json()["id"]}
+    # A case in intake's case map, and a register of a session of one of the pilot's activities.
+    sessions = make_session_factory(engine)
+    case_id = str(uuid.uuid4())
+    opened = {
+        "case_id": case_id,
+        "case_code": "CONT-RACT",
+        "pilot_id": PILOT,
+        "key_id": "dev",
+        "pseudonym": "c" * 64,
+        "opened_at": "2026-10-01T09:00:00+03:00",
+    }
+    deliver(
+        Consumer(settings, CASE_MAP, lambda: UnitOfWork(sessions)),
+        Envelope.new(EventType.CASE_OPENED, "/turvaverkko/pilots", opened),
+    )
+    activity, start = "pilot-a-act-0", "2026-10-01T13:00:00Z"
+    register = {
+        "starts_at": start,
+        "duration_minutes": 60,
+        "attendance": [{"case_id": case_id, "attendance": "attended"}],
+    }
+    r = client.post(f"/v1/activities/{activity}/sessions", json=register, headers=admin)
+    assert r.status_code == 200, r.get_json()
+    return {
+        "event_id": event.get_json()["event_id"],
+        "job_id": job.get_json()["id"],
+        "activity_id": activity,
+        "starts_at": start,
+    }
 
 
 @pytest.mark.parametrize("app", ["intake"], indirect=True)
@@ -185,7 +214,7 @@ def _seed_intake(client: FlaskClient, settings: Settings) -> dict[str, str]:
 def test_intake_answers_every_request_of_its_document_as_the_document_says(
     app: Flask, settings: Settings, role: str
 ) -> None:
-    known = _seed_intake(app.test_client(), settings)
+    known = _seed_intake(app.test_client(), settings, app.extensions["turvaverkko"].engine)
     _check(app, _headers(settings, role), known)
 
 

@@ -72,6 +72,7 @@ def test_a_referral_flows_through_the_running_stack(
         output = stack.stop()
     assert stack.process.returncode == 0, output
     assert "intake.reference-data" in output and "intake.imports" in output
+    assert "intake.case-map" in output  # the case map's consumer runs with the rest
 
 
 def test_a_pilot_made_in_pilots_lets_intake_take_a_referral_that_opens_a_case_there(

@@ -4,6 +4,9 @@
 pilots service publishes, so that items are checked against them without reading another
 service's database. Each event carries a ``version``; an older version never overwrites a newer
 one, so duplicated and out-of-order events end in the same state.
+
+``case-map`` keeps intake's own copy of the cases pilots opens and anonymises
+(``consumers/case_map.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import sqlalchemy as sa
 from marshmallow import EXCLUDE, Schema, fields
 from sqlalchemy.dialects.postgresql import insert
 
+from services.intake.consumers.case_map import CASE_MAP
 from services.intake.store.tables import activity_ref, instrument_ref, pilot_ref
 from shared.db import UnitOfWork
 from shared.messaging.consumer import ConsumerSpec
@@ -116,4 +120,4 @@ REFERENCE_DATA = ConsumerSpec(
     },
 )
 
-CONSUMERS: tuple[ConsumerSpec, ...] = (REFERENCE_DATA,)
+CONSUMERS: tuple[ConsumerSpec, ...] = (REFERENCE_DATA, CASE_MAP)

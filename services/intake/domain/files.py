@@ -95,9 +95,17 @@ FIELDS: Final[dict[str, frozenset[str]]] = {
         )
     ),
     "participation": frozenset(
-        (*_COMMON, "activity_id", "occurred_at", "duration_minutes", "attendance", "kind")
+        (
+            *_COMMON,
+            "case_id",
+            "activity_id",
+            "occurred_at",
+            "duration_minutes",
+            "attendance",
+            "kind",
+        )
     ),
-    "outcome": frozenset((*_COMMON, "instrument", "value", "time_point", "measured_on")),
+    "outcome": frozenset((*_COMMON, "case_id", "instrument", "value", "time_point", "measured_on")),
 }
 REQUIRED: Final[dict[str, tuple[str, ...]]] = {
     "referral": ("source_system", "source_id", "pilot_id", "gender", "home_region"),
@@ -134,6 +142,8 @@ _FINNISH_COLUMNS: Final = {
     "asiakasjärjestelmä": "client_system",
     "asiakasnumero": "client_id",
     "asiakastunniste": "client_id",
+    "tapaus": "case_id",
+    "tapauksen_tunniste": "case_id",
     "syntymäaika": "birth_date",
     "syntymäkuukausi": "birth_year_month",
     "sukupuoli": "gender",
@@ -166,6 +176,8 @@ _SWEDISH_COLUMNS: Final = {
     "klientsystem": "client_system",
     "klientnummer": "client_id",
     "klientid": "client_id",
+    "ärende": "case_id",
+    "ärendets_id": "case_id",
     "födelsedatum": "birth_date",
     "födelsemånad": "birth_year_month",
     "kön": "gender",
@@ -657,13 +669,16 @@ def _columns(header: list[str], kind: str) -> list[str | None]:
     if duplicated:
         raise FileFormatError(f"Columns given more than once: {'; '.join(duplicated)}.")
     missing = [field for field in REQUIRED[kind] if field not in positions]
-    if "personal_identity_code" not in positions:
+    if "personal_identity_code" not in positions and "case_id" not in positions:
         if "client_id" in positions and "client_system" not in positions:
             missing.append("client_system")
         elif "client_system" in positions and "client_id" not in positions:
             missing.append("client_id")
         elif "client_id" not in positions:
-            missing.append("personal_identity_code (or client_system and client_id)")
+            missing.append(
+                "personal_identity_code (or client_system and client_id"
+                + (", or case_id)" if "case_id" in allowed else ")")
+            )
     if missing:
         raise FileFormatError(f"Required columns are missing: {', '.join(missing)}.")
     return columns

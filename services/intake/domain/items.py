@@ -52,7 +52,8 @@ def profile_for(item: dict[str, Any], stored: ClientProfile) -> ClientProfile:
 def pseudonym_of(
     item: dict[str, Any], pseudonymiser: Pseudonymiser, key_id: str | None = None
 ) -> Pseudonym:
-    """The keyed pseudonym of the item's client; the identifier itself goes no further."""
+    """The keyed pseudonym of the item's client; the identifier itself goes no further. (An item
+    naming a case has the case's pseudonym instead: ``MappedCase.pseudonym``.)"""
     code: IdentityCode | None = item.get("personal_identity_code")
     if code is not None:
         return pseudonymiser.of_identity_code(code, key_id)
@@ -87,11 +88,14 @@ def referral_profile(item: dict[str, Any]) -> ClientProfile:
 
 def identifier_kind(item: dict[str, Any]) -> dict[str, Any]:
     """How the client was identified. A temporary identity code (900–999) is flagged: the same
-    young person will later have a permanent code, and so another pseudonym."""
+    young person will later have a permanent code, and so another pseudonym. An item that names
+    a case carries the case id too."""
     code: IdentityCode | None = item.get("personal_identity_code")
-    if code is None:
-        return {"identified_by": "regional_client_id", "temporary_identity": False}
-    return {"identified_by": "identity_code", "temporary_identity": code.temporary}
+    if code is not None:
+        return {"identified_by": "identity_code", "temporary_identity": code.temporary}
+    if "case_id" in item:  # named by its case: the case's pseudonym, and the case id itself
+        return {"identified_by": "case_id", "temporary_identity": False, "case_id": item["case_id"]}
+    return {"identified_by": "regional_client_id", "temporary_identity": False}
 
 
 def event_data(
@@ -100,8 +104,11 @@ def event_data(
     pseudonym: Pseudonym,
     profile: ClientProfile,
     activity_type: str | None = None,
+    organisation: str | None = None,
 ) -> dict[str, Any]:
-    """The published data: pseudonym, coarse attributes and the item's own facts — no identifier."""
+    """The published data: pseudonym, coarse attributes and the item's own facts — no identifier.
+    A referral also names its source (``source_id``) and the submitting caller's
+    ``organisation``, so that the case it opens can be told to the referring system."""
     common = identifier_kind(item) | {
         "pilot_id": item["pilot_id"],
         "source_system": item["source_system"],
@@ -113,21 +120,27 @@ def event_data(
     if kind == "referral":
         return common | {
             "age_band": profile.band_on(item["referred_on"]),
+            "source_id": item["source_id"],
+            "organisation": organisation,
             "referring_organisation_type": item["referring_organisation_type"],
             "reason": item["reason"],
             "referred_on": item["referred_on"].isoformat(),
         }
     if kind == "participation":
         occurred: datetime = item["occurred_at"]
-        return common | {
-            "age_band": profile.band_on(occurred.date()),
-            "activity_id": item["activity_id"],
-            "activity_type": activity_type,
-            "occurred_at": occurred.isoformat(),
-            "duration_minutes": item.get("duration_minutes"),
-            "attendance": item["attendance"],
-            "kind": item["kind"],
-        }
+        return (
+            common
+            | {
+                "age_band": profile.band_on(occurred.date()),
+                "activity_id": item["activity_id"],
+                "activity_type": activity_type,
+                "occurred_at": occurred.isoformat(),
+                "duration_minutes": item.get("duration_minutes"),
+                "attendance": item["attendance"],
+                "kind": item["kind"],
+            }
+            | ({"corrects": item["corrects"]} if "corrects" in item else {})
+        )
     return common | {
         "age_band": profile.band_on(item["measured_on"]),
         "instrument": item["instrument"],

@@ -8,7 +8,7 @@ in an error. Every schema refuses unknown fields.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from marshmallow import ValidationError, fields, validate, validates_schema
@@ -108,12 +108,22 @@ class ItemSchema(StrictSchema):
         },
     )
 
+    #: Whether the client may be named by a case of the case map instead (``case_id``).
+    BY_CASE: ClassVar[bool] = False
+
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _one_identifier(self, data: dict[str, Any], original: Any, **_: Any) -> None:
         # What was sent counts, valid or not: an invalid code is reported once, by its field.
         sent = original if isinstance(original, dict) else data
         has_code = "personal_identity_code" in sent
         regional = ("client_system" in sent, "client_id" in sent)
+        if self.BY_CASE and "case_id" in sent:
+            if has_code or any(regional):
+                raise ValidationError(
+                    "Give one of personal_identity_code, client_system with client_id, or case_id.",
+                    "case_id",
+                )
+            return
         if has_code and any(regional):
             raise ValidationError(
                 "Give either personal_identity_code or client_system with client_id, not both.",
@@ -125,9 +135,28 @@ class ItemSchema(StrictSchema):
             raise ValidationError("client_id needs client_system.", "client_system")
         if not has_code and not any(regional):
             raise ValidationError(
-                "Identify the client by personal_identity_code or by client_system and client_id.",
+                "Identify the client by personal_identity_code, by client_system and client_id, "
+                "or by case_id."
+                if self.BY_CASE
+                else "Identify the client by personal_identity_code or by client_system and "
+                "client_id.",
                 "personal_identity_code",
             )
+
+
+class ByCase(ItemSchema):
+    """An item whose client may also be named by a case (an open case of the item's pilot, from
+    the case map): a worker who has the case at hand never types the identity code again."""
+
+    BY_CASE = True
+
+    case_id = Identifier(
+        validate=_TEXT_ID,
+        metadata={
+            "description": "An open case of the item's pilot, instead of personal_identity_code "
+            "or client_system with client_id."
+        },
+    )
 
 
 class ReferralSchema(ItemSchema):
@@ -159,7 +188,7 @@ class ReferralSchema(ItemSchema):
             raise ValidationError("Must not be in the future.", "birth_year_month")
 
 
-class ParticipationSchema(ItemSchema):
+class ParticipationSchema(ByCase):
     activity_id = Identifier(required=True, validate=_TEXT_ID)
     occurred_at = LocalDateTime(required=True)
     duration_minutes = fields.Integer(validate=int_range(0, 24 * 60))
@@ -167,7 +196,7 @@ class ParticipationSchema(ItemSchema):
     kind = fields.String(required=True, validate=validate.OneOf(v.PARTICIPATION_KINDS))
 
 
-class OutcomeSchema(ItemSchema):
+class OutcomeSchema(ByCase):
     instrument = Identifier(
         required=True,
         validate=_TEXT_ID,
@@ -183,3 +212,108 @@ ITEM_SCHEMAS: dict[str, type[ItemSchema]] = {
     "participation": ParticipationSchema,
     "outcome": OutcomeSchema,
 }
+
+
+# --- finding a young person's cases ---------------------------------------------------------------
+
+
+class ClientNumberSchema(StrictSchema):
+    """A regional client number, as items carry it: the client system and the number in it."""
+
+    client_system = Identifier(required=True, validate=_TEXT_ID)
+    client_id = Identifier(
+        required=True,
+        validate=_TEXT_ID,
+        metadata={"description": "The client number in client_system; never stored."},
+    )
+
+
+class CaseLookupSchema(StrictSchema):
+    """Whose cases to find: the young person by identity code or by regional client number — the
+    same rules as items' (NFKC, the full henkilötunnus check), and neither is ever stored."""
+
+    identity_code = IdentityCodeField(
+        load_only=True,
+        metadata={"description": "Henkilötunnus; pseudonymised to look up, never stored."},
+    )
+    client_number = fields.Nested(ClientNumberSchema, load_only=True)
+
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _one_identifier(self, data: dict[str, Any], original: Any, **_: Any) -> None:
+        sent = original if isinstance(original, dict) else data
+        if "identity_code" in sent and "client_number" in sent:
+            raise ValidationError(
+                "Give either identity_code or client_number, not both.", "identity_code"
+            )
+        if "identity_code" not in sent and "client_number" not in sent:
+            raise ValidationError(
+                "Identify the young person by identity_code or by client_number.", "identity_code"
+            )
+
+
+# --- attendance registers -------------------------------------------------------------------------
+
+
+class RegisterEntrySchema(StrictSchema):
+    case_id = Identifier(
+        required=True,
+        validate=_TEXT_ID,
+        metadata={"description": "An open case of the activity's pilot."},
+    )
+    attendance = fields.String(required=True, validate=validate.OneOf(v.ATTENDANCE))
+
+
+class _SessionStart(fields.AwareDateTime):
+    """A session's start: a date-time with its zone, not in the future (as a participation's)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if result < datetime(1900, 1, 1, tzinfo=UTC):
+            raise ValidationError("Must not be before 1900-01-01.")
+        if result > datetime.now(UTC) + CLOCK_SKEW:
+            raise ValidationError("Must not be in the future.")
+        return result
+
+
+#: The most entries one register may have.
+MAX_REGISTER_ENTRIES = 1000
+
+
+class RegisterSchema(StrictSchema):
+    """One session of an activity and each case's attendance in it."""
+
+    starts_at = _SessionStart(
+        required=True,
+        metadata={"description": "When the session started, with its zone (ISO 8601)."},
+    )
+    duration_minutes = fields.Integer(required=True, validate=int_range(0, 24 * 60))
+    kind = fields.String(
+        validate=validate.OneOf(v.PARTICIPATION_KINDS),
+        metadata={"description": "As participations take it; by default from the activity's type."},
+    )
+    attendance = fields.List(
+        fields.Nested(RegisterEntrySchema),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_REGISTER_ENTRIES),
+    )
+
+    @validates_schema(skip_on_field_errors=True)
+    def _each_case_once(self, data: dict[str, Any], **_: Any) -> None:
+        seen: set[str] = set()
+        twice: dict[int, dict[str, list[str]]] = {}
+        for index, entry in enumerate(data["attendance"]):
+            if entry["case_id"] in seen:
+                twice[index] = {"case_id": ["Given more than once in this register."]}
+            seen.add(entry["case_id"])
+        if twice:
+            raise ValidationError({"attendance": twice})
+
+
+def session_start(text: str) -> datetime:
+    """A session's start as a path gives it; ``ValueError`` (saying what is wanted) otherwise."""
+    try:
+        return _SessionStart().deserialize(text)
+    except ValidationError:
+        raise ValueError(
+            "A date-time with its zone, e.g. 2026-10-01T16:00:00+03:00, not in the future."
+        ) from None

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
+from services.intake.domain.cases import NOT_AN_OPEN_CASE, MappedCase
 from services.intake.domain.import_results import Source
 from services.intake.domain.items import (
     EVENT_TYPES,
@@ -25,6 +26,7 @@ from services.intake.domain.items import (
 )
 from services.intake.domain.pseudonym import Pseudonym, Pseudonymiser
 from services.intake.domain.validation import Validated, validate_items
+from services.intake.store import case_map
 from services.intake.store.tables import (
     activity_ref,
     instrument_ref,
@@ -153,6 +155,9 @@ class Intake:
         if not loaded:
             return prepared
         pilots, activities, instruments = self.reference.snapshot(session)
+        # Items naming a case: the map as it is now (one round trip, and none without them).
+        named = {item["case_id"] for _, item in loaded if "case_id" in item}
+        cases = case_map.resolve(session, named) if named else {}
         known = (
             _event_ids(session, kind, {(i["source_system"], i["source_id"]) for _, i in loaded})
             if look_up_stored
@@ -163,6 +168,7 @@ class Intake:
 
         # (index, item, pseudonym, activity type) of the items that pass every check
         pending: list[tuple[int, dict[str, Any], Pseudonym, str | None]] = []
+        by_case: dict[int, MappedCase] = {}  # the pending items that name a case
         for index, item in loaded:
             pair = (item["source_system"], item["source_id"])
             # Only for one of the caller's pilots is an item ever a duplicate: anyone else is
@@ -179,7 +185,7 @@ class Intake:
                     results.append(ItemResult(index, "duplicate", event_id))
                 continue
             errors = _reference_errors(
-                kind, item, principals[index], pilots, activities, instruments
+                kind, item, principals[index], pilots, activities, instruments, cases
             )
             if errors:
                 if not look_up_stored and _submits_for(principals[index], item["pilot_id"]):
@@ -188,11 +194,16 @@ class Intake:
                     results.append(ItemResult(index, "rejected", errors=errors))
                 continue
             activity = activities.get(item.get("activity_id") or "")
+            case = cases.get(item["case_id"]) if "case_id" in item else None
+            if case is not None:
+                by_case[index] = case
             pending.append(
                 (
                     index,
                     item,
-                    pseudonym_of(item, self.pseudonymiser),
+                    case.pseudonym
+                    if case is not None and case.pseudonym is not None
+                    else pseudonym_of(item, self.pseudonymiser),
                     activity.activity_type if activity else None,
                 )
             )
@@ -219,8 +230,15 @@ class Intake:
                 profile = referral_profile(item)
             else:
                 profile = profile_for(item, profiles[(pseudonym.key_id, pseudonym.value)])
-            data = event_data(kind, item, pseudonym, profile, activity_type)
-            if self.pseudonymiser.earlier_key_ids:
+            data = event_data(
+                kind, item, pseudonym, profile, activity_type, principals[index].organisation
+            )
+            case = by_case.get(index)
+            if case is not None:
+                # The other pseudonyms the case is known by (those its opening carried).
+                if case.other_pseudonyms:
+                    data["earlier_pseudonyms"] = dict(case.other_pseudonyms)
+            elif self.pseudonymiser.earlier_key_ids:
                 data["earlier_pseudonyms"] = earlier_pseudonyms(item, self.pseudonymiser)
             event = Envelope.new(
                 EVENT_TYPES[kind], SOURCE, data, subject=f"pilot/{item['pilot_id']}"
@@ -504,8 +522,9 @@ def _reference_errors(
     pilots: dict,
     activities: dict,
     instruments: dict,
+    cases: dict[str, MappedCase],
 ) -> list[dict[str, str]]:
-    """Checks against the reference data copy and the caller's pilots."""
+    """Checks against the reference data copy, the case map and the caller's pilots."""
     errors: list[dict[str, str]] = []
     pilot = pilots.get(item["pilot_id"])
     if pilot is None:
@@ -514,6 +533,11 @@ def _reference_errors(
         return _error("#/pilot_id", "Not one of your pilots.")
     if not pilot.active:
         errors += _error("#/pilot_id", "The pilot is not active.")
+    if "case_id" in item:
+        # Unknown, anonymised or another pilot's: the same answer, telling nothing of which.
+        case = cases.get(item["case_id"])
+        if case is None or not case.takes_items_of(item["pilot_id"]):
+            errors += _error("#/case_id", NOT_AN_OPEN_CASE)
     if kind == "participation":
         activity = activities.get(item["activity_id"])
         if activity is None or activity.pilot_id != item["pilot_id"]:

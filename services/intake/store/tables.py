@@ -172,3 +172,102 @@ import_outcome = sa.Table(
     ),
     sa.Index("import_outcome_by_row", "import_id", "row_number"),
 )
+
+# --- the case map: intake's own copy of the cases pilots opened (case.opened, case.anonymised) ----
+#: One row per case: its code, pilot and the young person's pseudonym (the one the opening
+#: referral carried) while the case is open; an anonymised case keeps only its id, pilot and
+#: opening time (``state`` 'anonymised', the link to the young person erased). A case.anonymised
+#: that arrives before its case.opened leaves such a row at once, and the late case.opened
+#: changes nothing.
+case_map = sa.Table(
+    "case_map",
+    metadata,
+    sa.Column("case_id", sa.Text, primary_key=True),
+    sa.Column("case_code", sa.Text),
+    sa.Column("pilot_id", sa.Text, nullable=False),
+    sa.Column("key_id", sa.Text),
+    sa.Column("pseudonym", sa.Text),
+    sa.Column("previous_case_id", sa.Text),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("opened_at", sa.DateTime(timezone=True)),
+    sa.CheckConstraint(
+        "(state = 'open' AND key_id IS NOT NULL AND pseudonym IS NOT NULL "
+        "AND case_code IS NOT NULL) OR (state = 'anonymised' AND key_id IS NULL "
+        "AND pseudonym IS NULL AND case_code IS NULL)",
+        name="case_map_state",
+    ),
+)
+
+#: Every pseudonym an open case is known by: the one it was opened with and those under the keys
+#: being rotated out (``earlier_pseudonyms``), so that a look-up finds it under any key intake
+#: still has. Erased when the case is anonymised.
+case_pseudonym = sa.Table(
+    "case_pseudonym",
+    metadata,
+    sa.Column("key_id", sa.Text, primary_key=True),
+    sa.Column("pseudonym", sa.Text, primary_key=True),
+    sa.Column("case_id", sa.Text, primary_key=True),
+    sa.Index("case_pseudonym_by_case", "case_id"),
+)
+
+# --- the audit log of client-level reads and changes made through intake --------------------------
+#: Append-only (a trigger refuses UPDATE, DELETE and TRUNCATE) and chained by hash
+#: (``store.audit``). Who, in what role and organisation, did what (``action``), for which
+#: purpose, and which cases it concerned — never the identifier or pseudonym looked up.
+audit_entry = sa.Table(
+    "audit_entry",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("organisation", sa.Text),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("purpose", sa.Text, nullable=False),
+    sa.Column("case_ids", postgresql.ARRAY(sa.Text), nullable=False),
+    sa.Column("request_id", sa.Text),
+    sa.Column("previous_hash", sa.Text, nullable=False),
+    sa.Column("hash", sa.Text, nullable=False),
+    # who processed a case's data (a client's right of access) is found by case id
+    sa.Index("audit_by_case", "case_ids", postgresql_using="gin"),
+)
+
+# --- attendance registers: a session of an activity and each case's mark ------------------------
+#: A session of an activity (by its start), as its latest register gave it.
+attendance_session = sa.Table(
+    "attendance_session",
+    metadata,
+    sa.Column("activity_id", sa.Text, primary_key=True),
+    sa.Column("starts_at", sa.DateTime(timezone=True), primary_key=True),
+    sa.Column("pilot_id", sa.Text, nullable=False),
+    sa.Column("duration_minutes", sa.Integer, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+)
+
+#: A case's mark in a session: what its current participation event (``event_id``) says. A
+#: changed mark gets a new event that corrects the earlier one; the earlier event stays stored.
+attendance_mark = sa.Table(
+    "attendance_mark",
+    metadata,
+    sa.Column("activity_id", sa.Text, primary_key=True),
+    sa.Column("starts_at", sa.DateTime(timezone=True), primary_key=True),
+    sa.Column("case_id", sa.Text, primary_key=True),
+    sa.Column("attendance", sa.Text, nullable=False),
+    sa.Column("duration_minutes", sa.Integer, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("event_id", sa.Text, nullable=False),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.ForeignKeyConstraint(
+        ["activity_id", "starts_at"],
+        ["attendance_session.activity_id", "attendance_session.starts_at"],
+        name="attendance_mark_session",
+    ),
+)

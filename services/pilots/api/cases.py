@@ -28,7 +28,7 @@ from services.pilots.usecases.cases import CASE_ROLES
 from shared.auth import current_principal, require_roles
 from shared.csv_cells import csv_row
 from shared.http import unprocessable
-from shared.principal import PURPOSES
+from shared.purposes import PURPOSES
 from shared.resources import PageQuery, etag, if_match, page, page_schema
 from shared.service import ApiBlueprint as Blueprint
 from shared.service import service_context

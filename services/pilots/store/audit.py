@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from services.pilots.store.tables import audit_entry
 from shared.observability import current_request_id
-from shared.principal import PURPOSES, Principal
+from shared.principal import Principal
+from shared.purposes import PURPOSES
 
 __all__ = ["PURPOSES", "record", "verify"]
 
