@@ -146,6 +146,52 @@ def test_a_pilot_made_in_pilots_lets_intake_take_a_referral_that_opens_a_case_th
         wait_until(lambda: len(inbox()) == 1, 60, "the worker to be told", interval=0.25)
         [told] = inbox()
         assert told["kind"] == "referral_received" and told["read"] is False
+
+        # The worker finds the young person again by identity code: pilots announced the case
+        # (case.opened) and intake's case map knows it — the code travels in a POST body only.
+        lookup = {"identity_code": item["personal_identity_code"]}
+
+        def found() -> list[Any]:
+            status, body = _call("POST", f"{intake}/v1/case-lookups", worker, lookup)
+            return body["cases"] if status == 200 else []
+
+        wait_until(lambda: len(found()) == 1, 60, "intake's case map", interval=0.25)
+        [mapped] = found()
+        assert (mapped["case_id"], mapped["case_code"]) == (case["id"], case["code"])
+        by_code = _call("POST", f"{pilots}/v1/cases/by-code", worker, {"code": case["code"]})
+        assert by_code[0] == 200 and by_code[1]["id"] == case["id"]
+
+        # A session's register by case id: the participation reaches the case's timeline.
+        activity = {
+            "id": "e2e-climbing",
+            "pilot_id": "e2e-pilot",
+            "name": "Climbing",
+            "activity_type": "sports",
+            "schedule": "one_off",
+            "starts_at": "2026-10-01T16:00:00+03:00",
+            "place_type": "outdoors",
+        }
+        assert _call("POST", f"{pilots}/v1/activities", admin, activity)[0] == 201
+        register = {
+            "starts_at": "2026-10-01T16:00:00+03:00",
+            "duration_minutes": 90,
+            "attendance": [{"case_id": case["id"], "attendance": "attended"}],
+        }
+        sessions = f"{intake}/v1/activities/e2e-climbing/sessions"
+        wait_until(
+            lambda: _call("POST", sessions, worker, register)[0] == 200,
+            60,
+            "intake to know the activity",
+            interval=0.25,
+        )
+
+        def kinds() -> list[str]:
+            line = _call("GET", f"{pilots}/v1/cases/{case['id']}/timeline", worker)[1]
+            return [e["kind"] for e in line]
+
+        wait_until(lambda: "participation" in kinds(), 60, "the register's participation")
+        status, mine = _call("GET", f"{pilots}/v1/my-work", worker)
+        assert status == 200 and mine["new_referrals"] == 1
     finally:
         output = stack.stop()
     assert stack.process.returncode == 0, output
