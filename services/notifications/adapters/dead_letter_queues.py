@@ -10,15 +10,20 @@ message dead-lettered meanwhile joins the tail, beyond that bound), so it always
 is matched by the SHA-256 of its body (the key the watcher recorded); its body is held only
 while it is looked at — the client's memory holds one message, whatever the queue's length (the
 skipped ones stay on the broker, unacknowledged). When the browse ends, every message it skipped
-is returned at once (``basic.nack`` of all, requeue): a quorum queue puts returned messages back
-at its head in their order, so the queue's order is unchanged. Nothing is requeued one message at
-a time, and nothing is republished to the queue's tail: a browse never re-orders the queue, never
-meets a message twice, and never loops.
+is returned at once (``basic.nack`` of all, requeue) to the queue's head. Nothing is requeued
+while browsing and nothing is republished: a browse never meets a message twice, never loops,
+never copies one, and costs one pass. What it does not keep is the exact order of the messages
+it returned: a quorum queue of RabbitMQ 3.10 takes a set of returned messages back in an order of
+its own (returning them one at a time, each after a round trip, kept it only sometimes). Their
+order carries no meaning here — the dead letters are listed from the table, and consumers need
+no order (a replayed message is an event like any other) — so a browse that keeps order by
+republishing the whole queue to its tail (a rewrite of every message, and duplicates when it
+dies half-way) is not worth it.
 
 Each browse adds one to the ``x-delivery-count`` of the messages it skipped. The dead-letter
-queues have no delivery limit (RabbitMQ 3.10 sets none by default), so that count only grows; on
-RabbitMQ 4.x, whose quorum queues default to a limit of 20, give the ``*.dead-letter`` queues a
-policy with ``delivery-limit`` -1 (unlimited) before browsing them often.
+queues have no delivery limit (RabbitMQ 3.10 sets none by default), so that count only grows and
+never drops a message. Before moving to RabbitMQ 4.x, whose quorum queues have a default delivery
+limit (20), give the ``*.dead-letter`` queues a policy without one.
 
 **Moving it.** A replayed message is published to the default exchange with its queue's name as
 routing key, ``mandatory`` and with publisher confirms, and only after the broker's ack is it
@@ -156,6 +161,11 @@ class Browse:
         except _BROKER_ERRORS as exc:
             raise BrokerUnavailable(repr(exc)) from exc
 
+    def return_skipped(self) -> None:
+        """Every message taken and not acknowledged, back to the queue's head (tag 0 with
+        ``multiple``: all of them)."""
+        self._channel.basic_nack(0, multiple=True, requeue=True)
+
 
 def _replayed(properties: Any, number: int) -> pika.BasicProperties:
     headers = {
@@ -231,10 +241,12 @@ class DeadLetterQueues:
                     "The queue has no dead-letter queue on the broker (it was deleted?)."
                 ) from None
             channel.confirm_delivery()
-            yield Browse(channel, queue, declared.method.message_count)
-            if channel.is_open:
-                # Every message still held, back to the head in its order (tag 0: all of them).
-                channel.basic_nack(0, multiple=True, requeue=True)
+            browse = Browse(channel, queue, declared.method.message_count)
+            try:
+                yield browse
+            finally:
+                if channel.is_open:
+                    browse.return_skipped()
         except _BROKER_ERRORS as exc:
             raise BrokerUnavailable(repr(exc)) from exc
         finally:
