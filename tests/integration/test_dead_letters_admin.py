@@ -28,6 +28,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
+from services.notifications.adapters.dead_letter_queues import REPLAY_HEADER
 from services.notifications.app import create_app
 from services.notifications.consumers.dead_letters import DEAD_LETTERS, DeadLetterWatcher
 from services.notifications.domain.rules import RULES, link
@@ -38,6 +39,7 @@ from shared.messaging.consumer import Consumer, ConsumerSpec
 from shared.messaging.envelope import CONTENT_TYPE, Envelope
 from shared.messaging.events import EventType
 from tests.support.api import assert_problem, bearer
+from tests.support.consume import Properties
 from tests.support.notifications import loopback_allowed, purge
 from tests.support.probe import effects, probe_effect, probe_event
 from tests.support.workers import running, wait_until
@@ -459,3 +461,37 @@ def test_the_broker_away_is_a_503_that_moved_nothing(
     assert depth(settings, probe.dead_letter_queue) == 1
     assert listed(client, settings, f"queue={probe.queue}")[0]["state"] == "waiting"
     assert audit(engines["notifications"], letter["id"]) == []
+
+
+def test_the_watcher_counts_each_death_once_and_records_a_dead_lettered_announcement_quietly(
+    settings: Settings, engines: dict[str, Engine], notifications_app: Flask
+) -> None:
+    """A copy delivered twice is one death; a replayed message's death is a new one even when
+    the broker did not keep ``x-death``'s count; a ``message.dead_lettered`` that died is
+    recorded for the admins but not announced (no loop)."""
+    engine = engines["notifications"]
+    sessions = make_session_factory(engine)
+    queue = "turvaverkko.notifications.rules"
+    watcher = DeadLetterWatcher(settings, lambda: UnitOfWork(sessions), [queue])
+    body = Envelope.new(EventType.TASK_DUE, "/turvaverkko/pilots", {"task_id": "t"}).to_json_bytes()
+    death = {"x-death": [{"queue": queue, "reason": "rejected", "count": 1}]}
+    for _ in range(2):
+        watcher.handle(body, Properties(CONTENT_TYPE, death))
+    replayed = death | {REPLAY_HEADER: 1}
+    watcher.handle(body, Properties(CONTENT_TYPE, replayed))
+    loop = Envelope.new(EventType.MESSAGE_DEAD_LETTERED, "/turvaverkko/notifications", {})
+    watcher.handle(loop.to_json_bytes(), Properties(CONTENT_TYPE, death))
+
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT event_types, death_count, state FROM dead_letter ORDER BY id")
+        ).all()
+        announced = connection.execute(
+            sa.text("SELECT count(*) FROM outbox WHERE event_type = 'message.dead_lettered'")
+        ).scalar_one()
+    assert [tuple(r) for r in rows] == [
+        ([EventType.TASK_DUE.value], 2, "waiting"),
+        ([EventType.MESSAGE_DEAD_LETTERED.value], 1, "waiting"),
+    ]
+    assert announced == 2
+    assert watcher.outcomes["duplicate"] == 1
