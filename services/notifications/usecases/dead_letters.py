@@ -61,7 +61,7 @@ class Browsing(Protocol):
     def discard(self, letter: Letter) -> None: ...
 
 
-class DeadLetterQueues(Protocol):
+class Broker(Protocol):
     """The broker's dead-letter queues (``adapters.dead_letter_queues.DeadLetterQueues``)."""
 
     def depths(self, queues: Iterable[str]) -> dict[str, int | None]: ...
@@ -94,9 +94,7 @@ def list_dead_letters(
     return store.page(uow.session, filters, cursor, limit)
 
 
-def queue_summaries(
-    principal: Principal, uow: UnitOfWork, queues: DeadLetterQueues
-) -> list[dict[str, Any]]:
+def queue_summaries(principal: Principal, uow: UnitOfWork, queues: Broker) -> list[dict[str, Any]]:
     """Per queue with dead letters: how many wait, were replayed, were discarded, the latest
     death, and how many messages its dead-letter queue holds now (None: the broker did not
     say) — more than wait when messages died before the watcher recorded them."""
@@ -110,7 +108,7 @@ def queue_summaries(
 
 
 def replay(
-    principal: Principal, uow: UnitOfWork, queues: DeadLetterQueues, dead_letter_id: int
+    principal: Principal, uow: UnitOfWork, queues: Broker, dead_letter_id: int
 ) -> dict[str, Any]:
     """Move the message back to its queue, for its consumer to try again."""
     _admins_only(principal)
@@ -133,9 +131,7 @@ def replay(
     return replayed
 
 
-def replay_all(
-    principal: Principal, uow: UnitOfWork, queues: DeadLetterQueues, queue: str
-) -> dict[str, Any]:
+def replay_all(principal: Principal, uow: UnitOfWork, queues: Broker, queue: str) -> dict[str, Any]:
     """Move every waiting message of ``queue`` back to it, in one pass over its dead-letter
     queue; messages with no waiting dead letter stay where they are."""
     _admins_only(principal)
@@ -160,7 +156,7 @@ def replay_all(
 
 
 def discard(
-    principal: Principal, uow: UnitOfWork, queues: DeadLetterQueues, dead_letter_id: int
+    principal: Principal, uow: UnitOfWork, queues: Broker, dead_letter_id: int
 ) -> dict[str, Any]:
     """Take the message out of its dead-letter queue for good; the dead letter stays listed,
     ``discarded``."""
