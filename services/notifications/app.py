@@ -7,7 +7,9 @@ from flask_smorest import Api
 
 from services.notifications import SERVICE
 from services.notifications import __doc__ as DESCRIPTION
+from services.notifications.adapters.dead_letter_queues import DeadLetterQueues
 from services.notifications.api import BLUEPRINTS
+from services.notifications.api.dead_letters import DEAD_LETTER_QUEUES
 from services.notifications.api.webhooks import SIGNING_SECRETS
 from services.notifications.domain.signing_secrets import SigningSecrets
 from services.notifications.store.gauges import delivery_gauges
@@ -22,6 +24,7 @@ def _configure(app: Flask, api: Api) -> None:
     app.extensions[SIGNING_SECRETS] = SigningSecrets.from_setting(
         settings.webhook_secret_keys, settings.webhook_secret_key_id
     )
+    app.extensions[DEAD_LETTER_QUEUES] = DeadLetterQueues(settings)
 
 
 def create_app(settings: Settings | None = None) -> Flask:

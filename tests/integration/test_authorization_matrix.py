@@ -14,12 +14,14 @@ the README has it), and lists they may read must not show it.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import pika
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -33,15 +35,18 @@ from services.intake.domain.hetu import parse_identity_code
 from services.intake.domain.pseudonym import Pseudonymiser
 from services.notifications.app import create_app as create_notifications_app
 from services.notifications.consumers import RULES_CONSUMER
+from services.notifications.consumers.dead_letters import DeadLetterWatcher
 from services.pilots.app import create_app as create_pilots_app
 from services.pilots.consumers import CASE_EVENTS
 from services.pilots.domain.aggregates import TABLES
 from shared.config import Settings
 from shared.db import UnitOfWork, make_session_factory
 from shared.http import PROBLEM_JSON
+from shared.messaging import topology
 from shared.messaging.consumer import Consumer
-from shared.messaging.envelope import Envelope
+from shared.messaging.envelope import CONTENT_TYPE, Envelope
 from shared.messaging.events import EventType
+from shared.messaging.topology import QueueSpec
 from tests.integration.conftest import INTAKE_TABLES, PILOTS_TABLES
 from tests.support.authorization import (
     CALLERS,
@@ -51,7 +56,7 @@ from tests.support.authorization import (
     OWN_PILOT,
     bad_authorizations,
 )
-from tests.support.consume import deliver
+from tests.support.consume import Properties, deliver
 from tests.support.intake_data import (
     hetu,
     outcome,
@@ -69,6 +74,9 @@ from tests.support.notifications import (
 pytestmark = pytest.mark.integration
 
 Op = tuple[str, str, str]  # service, method, path as the OpenAPI document writes it
+
+#: The queue whose dead letters the matrix replays and discards.
+DEAD_LETTER_QUEUE = QueueSpec("notifications", "matrix-dead-letters", ())
 
 COLUMNS = tuple(CALLERS)
 
@@ -161,6 +169,11 @@ EXPECTED: dict[Op, str] = {
     ("notifications", "GET", "/v1/rules"):                         "200 403 403 403 403 403 403 403",
     ("notifications", "GET", "/v1/rules/{event_type}"):            "200 403 403 403 403 403 403 403",
     ("notifications", "PUT", "/v1/rules/{event_type}"):            "200 403 403 403 403 403 403 403",
+    ("notifications", "GET", "/v1/dead-letters"):                  "200 403 403 403 403 403 403 403",
+    ("notifications", "GET", "/v1/dead-letters/queues"):           "200 403 403 403 403 403 403 403",
+    ("notifications", "POST", "/v1/dead-letters/replay"):          "200 403 403 403 403 403 403 403",
+    ("notifications", "POST", "/v1/dead-letters/{dead_letter_id}/replay"): "200 403 403 403 403 403 403 403",
+    ("notifications", "POST", "/v1/dead-letters/{dead_letter_id}/discard"): "200 403 403 403 403 403 403 403",
 }
 # fmt: on
 
@@ -221,6 +234,7 @@ class World:
     settings: Settings
     apps: dict[str, Flask]
     cases: Consumer
+    watcher: DeadLetterWatcher
     ids: dict[str, str] = field(default_factory=dict)
     stored: dict[str, dict[str, Any]] = field(default_factory=dict)  # intake items, by path
     serial: Iterator[int] = field(default_factory=lambda: itertools.count(1))
@@ -282,6 +296,29 @@ class World:
             return connection.execute(
                 sa.text("SELECT id FROM pilot_case WHERE pseudonym = :p"), {"p": pseudonym}
             ).scalar_one()
+
+    def new_dead_letter(self) -> str:
+        """A message dead-lettered from the matrix's queue: in its dead-letter queue, and
+        recorded by the watcher."""
+        body = Envelope.new(EventType.PLATFORM_PROBE, "/turvaverkko/tests", {}).to_json_bytes()
+        headers = {"x-death": [{"queue": DEAD_LETTER_QUEUE.name, "reason": "rejected", "count": 1}]}
+        connection = pika.BlockingConnection(topology.connection_parameters(self.settings))
+        try:
+            channel = connection.channel()
+            channel.confirm_delivery()
+            properties = pika.BasicProperties(content_type=CONTENT_TYPE, headers=headers)
+            channel.basic_publish("", DEAD_LETTER_QUEUE.dead_letter_queue, body, properties)
+        finally:
+            connection.close()
+        self.watcher.handle(body, Properties(CONTENT_TYPE, headers))
+        engine = self.apps["notifications"].extensions["turvaverkko"].engine
+        with engine.connect() as connection:
+            return str(
+                connection.execute(
+                    sa.text("SELECT id FROM dead_letter WHERE message_key = :k"),
+                    {"k": hashlib.sha256(body).hexdigest()},
+                ).scalar_one()
+            )
 
     def new_webhook(self) -> str:
         """A webhook endpoint of the own organisation."""
@@ -431,6 +468,8 @@ def _seed_notifications(w: World) -> None:
     w.as_admin("notifications", "PUT", f"/v1/organisations/{OWN_ORG}/contact", contact)
     w.ids["endpoint_id"] = w.new_webhook()
     w.ids["event_type"] = "task.due"
+    topology.declare(w.settings, [DEAD_LETTER_QUEUE])
+    w.ids["dead_letter_id"] = w.new_dead_letter()
 
 
 def _empty(engines: dict[str, Engine]) -> None:
@@ -453,7 +492,13 @@ def world(settings: Settings, engines: dict[str, Engine]) -> Iterator[World]:
         "notifications": create_notifications_app(settings),
     }
     sessions = make_session_factory(apps["pilots"].extensions["turvaverkko"].engine)
-    w = World(settings, apps, Consumer(settings, CASE_EVENTS, lambda: UnitOfWork(sessions)))
+    notes = make_session_factory(apps["notifications"].extensions["turvaverkko"].engine)
+    w = World(
+        settings,
+        apps,
+        Consumer(settings, CASE_EVENTS, lambda: UnitOfWork(sessions)),
+        DeadLetterWatcher(settings, lambda: UnitOfWork(notes), [DEAD_LETTER_QUEUE.name]),
+    )
     try:
         _seed_pilots(w)
         _seed_intake(w)
@@ -463,6 +508,11 @@ def world(settings: Settings, engines: dict[str, Engine]) -> Iterator[World]:
         for app in apps.values():
             app.extensions["turvaverkko"].engine.dispose()
         _empty(engines)
+        connection = pika.BlockingConnection(topology.connection_parameters(settings))
+        channel = connection.channel()
+        for queue in (DEAD_LETTER_QUEUE.name, DEAD_LETTER_QUEUE.dead_letter_queue):
+            channel.queue_delete(queue)
+        connection.close()
 
 
 @pytest.fixture(scope="module")
@@ -527,6 +577,13 @@ def _withdraw_new_webhook(w: World, op: Op, who: str) -> Call:
 def _own_preferences(w: World, op: Op, who: str) -> Call:
     headers = w.if_match("notifications", w.path(op), who)
     return Call(w.path(op), {"inbox": "immediate", "email": "immediate"}, headers=headers)
+
+
+def _new_dead_letter(w: World, op: Op, who: str) -> Call:
+    """For an admin, a dead letter still waiting; the seeded one for the others (refused)."""
+    if who != "admin":
+        return Call(w.path(op))
+    return Call(op[2].format(dead_letter_id=w.new_dead_letter()))
 
 
 def _new_recipient(w: World, op: Op, who: str) -> Call:
@@ -598,6 +655,9 @@ BUILDERS: dict[Op, Builder] = {
     ("notifications", "PATCH", "/v1/webhooks/{endpoint_id}"): _patch({"description": "Apotti"}),
     ("notifications", "DELETE", "/v1/webhooks/{endpoint_id}"): _withdraw_new_webhook,
     ("notifications", "PUT", "/v1/rules/{event_type}"): _patch({"enabled": True}),
+    ("notifications", "POST", "/v1/dead-letters/replay"): _query(f"queue={DEAD_LETTER_QUEUE.name}"),
+    ("notifications", "POST", "/v1/dead-letters/{dead_letter_id}/replay"): _new_dead_letter,
+    ("notifications", "POST", "/v1/dead-letters/{dead_letter_id}/discard"): _new_dead_letter,
 }
 
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
 
+import pika
 import pytest
 import schemathesis
 import sqlalchemy as sa
@@ -38,15 +39,18 @@ from services.intake.consumers.case_map import CASE_MAP
 from services.notifications.adapters import webhooks as webhook_adapter
 from services.notifications.app import create_app as create_notifications
 from services.notifications.consumers import RULES_CONSUMER
+from services.notifications.consumers.dead_letters import DeadLetterWatcher
 from services.pilots.app import create_app as create_pilots
 from services.pilots.consumers import CASE_EVENTS
 from shared.config import Settings
 from shared.db import UnitOfWork, make_session_factory
+from shared.messaging import topology
 from shared.messaging.consumer import Consumer
-from shared.messaging.envelope import Envelope
+from shared.messaging.envelope import CONTENT_TYPE, Envelope
 from shared.messaging.events import EventType
+from shared.messaging.topology import QueueSpec
 from tests.support.api import bearer
-from tests.support.consume import deliver
+from tests.support.consume import Properties, deliver
 from tests.support.intake_data import referral
 from tests.support.notifications import loopback_allowed, pilot_published, task_event
 
@@ -333,11 +337,13 @@ def _seed_notifications(client: FlaskClient, settings: Settings, engine: Engine)
     consumer = Consumer(settings, RULES_CONSUMER, lambda: UnitOfWork(make_session_factory(engine)))
     deliver(consumer, pilot_published(PILOT, {WORKER: "worker"}))
     deliver(consumer, task_event(EventType.TASK_OVERDUE, WORKER, PILOT))
+    dead_letter_id = _dead_letter(settings, engine)
     with engine.connect() as connection:
         item_id = connection.execute(sa.text("SELECT max(id) FROM notification")).scalar_one()
         delivery_id = connection.execute(sa.text("SELECT max(id) FROM delivery")).scalar_one()
     assert item_id is not None and delivery_id is not None
     return {
+        "dead_letter_id": dead_letter_id,
         "subject": WORKER,
         "organisation": ORGANISATION,
         "endpoint_id": endpoint_id,
@@ -345,6 +351,29 @@ def _seed_notifications(client: FlaskClient, settings: Settings, engine: Engine)
         "delivery_id": str(delivery_id),
         "event_type": EventType.TASK_OVERDUE,
     }
+
+
+def _dead_letter(settings: Settings, engine: Engine) -> str:
+    """A message in a consumer's dead-letter queue, recorded by the watcher: its dead letter's id
+    (the first replay or discard of it moves it; the others are refused)."""
+    queue = QueueSpec("notifications", f"contract-{uuid.uuid4().hex[:8]}", ())
+    topology.declare(settings, [queue])
+    body = Envelope.new(EventType.PLATFORM_PROBE, "/turvaverkko/tests", {}).to_json_bytes()
+    headers = {"x-death": [{"queue": queue.name, "reason": "rejected", "count": 1}]}
+    connection = pika.BlockingConnection(topology.connection_parameters(settings))
+    try:
+        channel = connection.channel()
+        channel.confirm_delivery()
+        properties = pika.BasicProperties(content_type=CONTENT_TYPE, headers=headers)
+        channel.basic_publish("", queue.dead_letter_queue, body, properties)
+    finally:
+        connection.close()
+    watcher = DeadLetterWatcher(
+        settings, lambda: UnitOfWork(make_session_factory(engine)), [queue.name]
+    )
+    watcher.handle(body, Properties(CONTENT_TYPE, headers))
+    with engine.connect() as connection:
+        return str(connection.execute(sa.text("SELECT max(id) FROM dead_letter")).scalar_one())
 
 
 @pytest.mark.parametrize("app", ["notifications"], indirect=True)

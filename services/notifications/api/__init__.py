@@ -1,6 +1,6 @@
 """HTTP resources of the notifications service: every blueprint registered by `create_app()`."""
 
-from services.notifications.api import deliveries, directory, inbox, rules, webhooks
+from services.notifications.api import dead_letters, deliveries, directory, inbox, rules, webhooks
 from shared.service import ApiBlueprint as Blueprint
 
 BLUEPRINTS: list[Blueprint] = [
@@ -9,4 +9,5 @@ BLUEPRINTS: list[Blueprint] = [
     webhooks.blp,
     deliveries.blp,
     rules.blp,
+    dead_letters.blp,
 ]

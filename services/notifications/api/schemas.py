@@ -287,3 +287,78 @@ class DeliveryQuery(PageQuery):
     kind = fields.String(validate=validate.OneOf(("single", "digest")))
     recipient = fields.String(validate=SUBJECT)
     endpoint_id = fields.String(validate=validate.And(validate.Length(min=1, max=64), identifier))
+
+
+# --- dead letters -----------------------------------------------------------------------------
+
+DEAD_LETTER_STATES = ("waiting", "replayed", "discarded")
+QUEUE = FullMatch(
+    r"[A-Za-z0-9][A-Za-z0-9._-]{0,254}",
+    error="A queue's name: letters, digits, dots, hyphens and underscores (up to 255).",
+)
+
+
+class DeadLetterSchema(Schema):
+    id = fields.Integer()
+    queue = fields.String(
+        metadata={"description": "The consumer's queue it was dead-lettered from."}
+    )
+    event_types = fields.List(
+        fields.String(), metadata={"description": "Empty: the message is no readable CloudEvent."}
+    )
+    event_ids = fields.List(
+        fields.String(), metadata={"description": "The ids of its events (at most 100)."}
+    )
+    event_count = fields.Integer(metadata={"description": "How many events it carries."})
+    reason = fields.String(
+        metadata={"description": "The broker's latest reason: `rejected` or `delivery_limit`."}
+    )
+    death_count = fields.Integer(metadata={"description": "How many times it was dead-lettered."})
+    first_dead_at = fields.DateTime()
+    last_dead_at = fields.DateTime()
+    state = fields.String(
+        metadata={
+            "description": "`waiting` in the dead-letter queue, `replayed` to its queue, or "
+            "`discarded`."
+        }
+    )
+    replays = fields.Integer(metadata={"description": "How many times it was replayed."})
+    handled_by = fields.String(
+        allow_none=True, metadata={"description": "The admin who last replayed or discarded it."}
+    )
+    handled_at = fields.DateTime(allow_none=True)
+
+
+DeadLetterPage = page_schema("DeadLetterPage", DeadLetterSchema)
+
+
+class DeadLetterQuery(PageQuery):
+    queue = fields.String(validate=QUEUE, metadata={"description": "Only this queue's."})
+    state = fields.String(validate=validate.OneOf(DEAD_LETTER_STATES))
+
+
+class DeadLetterQueueSchema(Schema):
+    queue = fields.String()
+    waiting = fields.Integer()
+    replayed = fields.Integer()
+    discarded = fields.Integer()
+    last_dead_at = fields.DateTime()
+    messages = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "Messages in its dead-letter queue now (none: the broker did not "
+            "say); more than `waiting` if some died before the watcher recorded them."
+        },
+    )
+
+
+class ReplayAllQuery(Strict):
+    queue = fields.String(required=True, validate=QUEUE)
+
+
+class ReplayedSchema(Schema):
+    queue = fields.String()
+    replayed = fields.Integer(metadata={"description": "Messages moved back to the queue."})
+    still_waiting = fields.Integer(
+        metadata={"description": "Dead letters of the queue still waiting (not found in it)."}
+    )

@@ -16,11 +16,16 @@ notifications rules then tell the admins. The event's id is derived from the que
 the broker's death count and the body, and recorded in ``processed_event`` with it, so a copy
 delivered twice publishes once. A dead-lettered ``message.dead_lettered`` is logged, not
 announced again (no loop).
+
+In the same unit of work it records the dead letter (``usecases.dead_letters.record_death``:
+queue, the body's SHA-256, event types and ids, reason — never the data), which admins list,
+replay and discard; a message replayed and dead-lettered again is waiting again. A replay sets
+``x-turvaverkko-replay`` on the message, which goes into the event's id: its next death is a new
+one even where the broker does not keep ``x-death`` across a republish.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import uuid
 from collections.abc import Callable, Sequence
@@ -32,6 +37,9 @@ from marshmallow import ValidationError
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Engine
 
+from services.notifications.adapters.dead_letter_queues import REPLAY_HEADER, message_key
+from services.notifications.usecases import dead_letters
+from services.notifications.usecases.dead_letters import Death
 from shared.config import Settings
 from shared.db import UnitOfWork, make_session_factory
 from shared.messaging import topology
@@ -69,9 +77,8 @@ class DeadLetterWatcher(Consumer):
         topology.declare_dead_letter_watch(self.settings, self.spec.queue.name, self.watched)
 
     def handle(self, body: bytes, properties: Any) -> Outcome:
-        event = dead_lettered_event(body, properties)
-        if event is None:
-            return self._count(Outcome.ACK)
+        death, event = _read(body, properties)
+        loop = EventType.MESSAGE_DEAD_LETTERED in death.event_types
         try:
             with self._unit_of_work() as uow:
                 first_time = uow.session.execute(
@@ -83,11 +90,16 @@ class DeadLetterWatcher(Consumer):
                 if first_time is None:
                     self._count("duplicate")
                     return self._count(Outcome.ACK)
-                uow.publish(event)
+                dead_letters.record_death(uow, death)
+                if not loop:
+                    uow.publish(event)
                 uow.commit()
         except sa.exc.SQLAlchemyError:
             log.exception("cannot record a dead-lettered message", extra={"worker": self.name})
             return self._count(Outcome.RETRY)
+        if loop:
+            log.error("a message.dead_lettered event was dead-lettered from %s", death.queue)
+            return self._count(Outcome.ACK)
         log.warning(
             "a message was dead-lettered from %s (%s)",
             event.data["queue"],
@@ -100,23 +112,36 @@ class DeadLetterWatcher(Consumer):
 def dead_lettered_event(body: bytes, properties: Any) -> Envelope | None:
     """The ``message.dead_lettered`` event for a dead-lettered message, or None if the message
     was itself such an event (it is logged instead, so that a failure cannot loop)."""
+    death, event = _read(body, properties)
+    if EventType.MESSAGE_DEAD_LETTERED in death.event_types:
+        log.error("a message.dead_lettered event was dead-lettered from %s", death.queue)
+        return None
+    return event
+
+
+def _read(body: bytes, properties: Any) -> tuple[Death, Envelope]:
+    """The dead letter a copy tells of, and the event announcing it (its id derived from the
+    queue, the reason, the death count, the replay's number if any, and the body)."""
     headers = getattr(properties, "headers", None) or {}
     queue, reason, deaths = _death(headers)
     types, ids = _contents(body, getattr(properties, "content_type", None))
-    if EventType.MESSAGE_DEAD_LETTERED in types:
-        log.error("a message.dead_lettered event was dead-lettered from %s", queue)
-        return None
+    fingerprint = message_key(body)
+    distinct = list(dict.fromkeys(types))
+    death = Death(queue, fingerprint, distinct, ids[:MAX_IDS], len(ids), reason)
     data = {
         "queue": queue,
         "reason": reason,
         "deaths": deaths,
-        "event_type": ", ".join(dict.fromkeys(types)) or "unreadable",
+        "event_type": ", ".join(distinct) or "unreadable",
         "event_count": len(ids),
         "event_ids": ids[:MAX_IDS],
     }
     event = Envelope.new(EventType.MESSAGE_DEAD_LETTERED, SOURCE, data, subject=f"queue/{queue}")
-    fingerprint = hashlib.sha256(body).hexdigest()
-    return replace(event, id=str(uuid.uuid5(_IDS, f"{queue}|{reason}|{deaths}|{fingerprint}")))
+    name = f"{queue}|{reason}|{deaths}|{fingerprint}"
+    replay = headers.get(REPLAY_HEADER)
+    if replay:
+        name += f"|replay {_text(replay)}"
+    return death, replace(event, id=str(uuid.uuid5(_IDS, name)))
 
 
 def _text(value: Any) -> str:

@@ -12,6 +12,10 @@
   ``webhook_endpoint`` the receivers organisations registered, and ``webhook_secret`` their
   signing secrets, encrypted: the current one, and any it replaced while their grace period
   lasts.
+- What went wrong elsewhere: ``dead_letter``, one row per message some consumer dead-lettered
+  (its queue, event types and ids, reason, how often, when, and what an admin did with it — never
+  the message's data), kept by the dead-letter watcher; ``audit_entry``, append-only, every
+  admin's replay or discard of one.
 
 Nothing here holds client data: notifications carry only what happened (a template and a few
 non-identifying parameters) and a link.
@@ -295,4 +299,64 @@ waiting_event = sa.Table(
         "received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
     ),
     sa.Index("waiting_event_by_pilot", "pilot_id", "event_id"),
+)
+
+#: A message that a consumer's queue dead-lettered, as the dead-letter watcher saw its copy: the
+#: queue it came from, the SHA-256 of its body (``message_key``: how the admin actions find it
+#: again in ``<queue>.dead-letter``; never shown), the event types and (at most
+#: ``consumers.dead_letters.MAX_IDS``) ids it carries, and the latest reason — never its data.
+#: ``death_count`` counts the deaths the watcher recorded; ``state`` is ``waiting`` (in the
+#: dead-letter queue), ``replayed`` (moved back to its queue) or ``discarded`` (taken out of it);
+#: a replayed message that dies again is ``waiting`` again.
+dead_letter = sa.Table(
+    "dead_letter",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("queue", sa.Text, nullable=False),
+    sa.Column("message_key", sa.Text, nullable=False),
+    sa.Column("event_types", postgresql.ARRAY(sa.Text), nullable=False),
+    sa.Column("event_ids", postgresql.ARRAY(sa.Text), nullable=False),
+    sa.Column("event_count", sa.Integer, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("death_count", sa.Integer, nullable=False, server_default="1"),
+    sa.Column(
+        "first_dead_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column(
+        "last_dead_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column("state", sa.Text, nullable=False, server_default="waiting"),
+    #: How many times it was replayed (the next replay's number goes into the message's headers,
+    #: so that its next death is a new one to the watcher whatever the broker keeps of x-death).
+    sa.Column("replays", sa.Integer, nullable=False, server_default="0"),
+    #: The admin's subject and the time of the last replay or discard.
+    sa.Column("handled_by", sa.Text),
+    sa.Column("handled_at", sa.DateTime(timezone=True)),
+    sa.CheckConstraint(
+        "state IN ('waiting', 'replayed', 'discarded')", name="dead_letter_state_known"
+    ),
+    sa.UniqueConstraint("queue", "message_key", name="dead_letter_once_per_message"),
+    sa.Index("dead_letter_by_queue", "queue", "state", "id"),
+    sa.Index("dead_letter_by_state", "state", "id"),
+)
+
+#: What admins did in this service that must be answerable later: who (subject, role,
+#: organisation), what (``replay``, ``replay_all``, ``discard``), to which dead letter of which
+#: queue, with what outcome (``moved``, ``removed``, ``not_in_queue``), when, in which request.
+#: Append-only: a trigger refuses UPDATE, DELETE and TRUNCATE. No foreign key: the dead letters
+#: may be emptied, the log is not.
+audit_entry = sa.Table(
+    "audit_entry",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("organisation", sa.Text),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("dead_letter_id", sa.BigInteger),
+    sa.Column("queue", sa.Text),
+    sa.Column("outcome", sa.Text, nullable=False),
+    sa.Column("request_id", sa.Text),
+    sa.Index("audit_entry_by_dead_letter", "dead_letter_id", "id"),
 )
