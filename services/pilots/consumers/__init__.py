@@ -6,7 +6,7 @@ participation or an outcome lands on the young person's timeline (and may move t
 ``aggregates`` keeps the roll-up of distinct young people behind the coordinators' tables.
 """
 
-from services.pilots.store import rollups
+from services.pilots.usecases import rollup
 from services.pilots.usecases.case_events import (
     on_outcome,
     on_outcomes,
@@ -44,12 +44,12 @@ _ROLLED_UP = (
 
 
 def _aggregates(settings: Settings) -> ConsumerSpec:
-    rollup = rollups.Rollup(settings)
+    handlers = rollup.Rollup(settings)
     return ConsumerSpec(
         "pilots",
         "aggregates",
-        dict.fromkeys(_ROLLED_UP, rollup.add_event),
-        batch_handlers=dict.fromkeys(_ROLLED_UP, rollup.add_events),
+        dict.fromkeys(_ROLLED_UP, handlers.add_event),
+        batch_handlers=dict.fromkeys(_ROLLED_UP, handlers.add_events),
     )
 
 
