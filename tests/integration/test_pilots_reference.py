@@ -257,6 +257,16 @@ def test_a_lead_changes_only_their_own_pilot_and_coordinators_only_read(
     )
 
 
+def test_a_lead_of_another_pilot_is_refused_before_if_match_is_asked_for(
+    pilots_client: FlaskClient, settings: Settings, with_pilot: dict[str, Any]
+) -> None:
+    url = "/v1/pilots/pirkanmaa-nuoret"
+    other = lead(settings, "another-pilot")
+    assert_problem(pilots_client.patch(url, json={"idle_days": 7}, headers=other), 403)
+    own = lead(settings, "pirkanmaa-nuoret")
+    assert_problem(pilots_client.patch(url, json={"idle_days": 7}, headers=own), 428)
+
+
 def test_the_innovation_moves_one_phase_at_a_time_with_a_dated_history_and_evidence(
     pilots_client: FlaskClient,
     settings: Settings,

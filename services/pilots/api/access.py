@@ -1,24 +1,12 @@
-"""Who may do what with the pilots service's reference data.
-
-Reference data (regions, organisations, pilots, activities, instruments, lifecycles) is not about
-any young person: every role may read it — coordinators follow the portfolio of innovations,
-regional systems need the ids. Changing it is for admins, and for a pilot's leads within their own
-pilots (the `pilots` claim of their token)."""
+"""The roles each view of the reference data admits (``require_roles``): every role reads it;
+changing it is for admins and pilot leads. Whose pilot a lead may change is decided by the use
+cases (``usecases/access.py``), not here."""
 
 from __future__ import annotations
 
-from werkzeug.exceptions import Forbidden
+from services.pilots.usecases.access import PILOT_MANAGERS
+from shared.auth import ROLES
 
-from shared.auth import ROLES, Principal
+__all__ = ["PILOT_MANAGERS", "READERS"]
 
 READERS = ROLES
-PILOT_MANAGERS = ("admin", "pilot_lead")
-
-
-def ensure_manages(principal: Principal, pilot_id: str) -> None:
-    """403 unless the caller is an admin or a lead of this pilot."""
-    if principal.role == "admin":
-        return
-    if principal.role == "pilot_lead" and pilot_id in principal.pilots:
-        return
-    raise Forbidden("Only an admin or a lead of this pilot may change it.")

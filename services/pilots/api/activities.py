@@ -1,23 +1,19 @@
 """Activities of a pilot: what young people take part in, one-off or recurring, where, for how
-many, run by which workers. Each is published (`activity.published`) so that intake checks
-participation against it."""
+many, run by which workers (``usecases/activities.py``). Each is published
+(`activity.published`) so that intake checks participation against it."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-import sqlalchemy as sa
 from flask.views import MethodView
 
-from services.pilots.api import versioned
-from services.pilots.api.access import PILOT_MANAGERS, READERS, ensure_manages
+from services.pilots.api.access import PILOT_MANAGERS, READERS
 from services.pilots.api.schemas import ActivityIn, ActivityPatch, ActivityQuery, ActivitySchema
-from services.pilots.store.pilots import activity_event
-from services.pilots.store.tables import activity, pilot
-from shared import records
+from services.pilots.api.versioned import created, found, merged_check
+from services.pilots.usecases import activities as usecases
 from shared.auth import current_principal, require_roles
-from shared.resources import page, page_schema
+from shared.resources import if_match, page, page_schema
 from shared.service import ApiBlueprint as Blueprint
 from shared.service import service_context
 
@@ -38,23 +34,8 @@ class Activities(MethodView):
     @require_roles(*READERS)
     def get(self, query: dict[str, Any]) -> Any:
         """Activities, by id; filter by pilot, type, worker, start time or whether active."""
-        stmt = sa.select(activity)
-        if "pilot" in query:
-            stmt = stmt.where(activity.c.pilot_id == query["pilot"])
-        if "activity_type" in query:
-            stmt = stmt.where(activity.c.activity_type == query["activity_type"])
-        if "worker" in query:
-            stmt = stmt.where(sa.literal(query["worker"]) == sa.any_(activity.c.workers))
-        if "starts_from" in query:
-            stmt = stmt.where(activity.c.starts_at >= query["starts_from"])
-        if "starts_before" in query:
-            stmt = stmt.where(activity.c.starts_at < query["starts_before"])
-        if "active" in query:
-            stmt = stmt.where(activity.c.active == query["active"])
         with service_context().unit_of_work() as uow:
-            rows = records.page_rows(
-                uow.session, stmt, activity.c.id, query["cursor"], query["limit"]
-            )
+            rows = usecases.list_activities(uow, current_principal(), query)
         body, headers = page(rows, query["limit"], "id")
         return body, 200, headers
 
@@ -63,15 +44,10 @@ class Activities(MethodView):
     @require_roles(*PILOT_MANAGERS)
     def post(self, data: dict[str, Any]) -> Any:
         """Add an activity to a pilot (admins, and the pilot's leads)."""
-        ensure_manages(current_principal(), data["pilot_id"])
-        return versioned.create(
-            activity,
-            {"id": data.get("id") or str(uuid.uuid4())} | data,
-            "activity",
-            "/v1/activities",
-            event=activity_event,
-            check=lambda session: records.get(session, pilot, "id", data["pilot_id"], "pilot"),
-        )
+        with service_context().unit_of_work() as uow:
+            row = usecases.create_activity(uow, current_principal(), data)
+            uow.commit()
+        return created(row, f"/v1/activities/{row['id']}")
 
 
 @blp.route("/<string:activity_id>")
@@ -79,7 +55,9 @@ class Activity(MethodView):
     @blp.response(200, ActivitySchema)
     @require_roles(*READERS)
     def get(self, activity_id: str) -> Any:
-        return versioned.read(activity, "id", activity_id, "activity")
+        with service_context().unit_of_work() as uow:
+            row = usecases.get_activity(uow, current_principal(), activity_id)
+        return found(row)
 
     @blp.arguments(ActivityPatch(partial=True))
     @blp.response(200, ActivitySchema)
@@ -88,14 +66,15 @@ class Activity(MethodView):
     @require_roles(*PILOT_MANAGERS)
     def patch(self, data: dict[str, Any], activity_id: str) -> Any:
         """Change an activity (admins, and its pilot's leads); send `If-Match` with its ETag."""
-        principal = current_principal()
-        return versioned.patch(
-            activity,
-            "id",
-            activity_id,
-            "activity",
-            ActivityPatch,
-            data,
-            event=activity_event,
-            authorize=lambda current: ensure_manages(principal, current["pilot_id"]),
-        )
+        expected = if_match()
+        with service_context().unit_of_work() as uow:
+            row = usecases.update_activity(
+                uow,
+                current_principal(),
+                activity_id,
+                expected,
+                data,
+                check=merged_check(ActivityPatch),
+            )
+            uow.commit()
+        return found(row)

@@ -1,7 +1,7 @@
 """The coordinators' anonymised aggregates: published tables of distinct young people, as JSON or
 CSV, every figure under disclosure control (``domain/disclosure.py``); and the ESF+ participant
 indicators. Coordinators and admins see every pilot; a pilot's leads see their own pilot, under
-the same rules. Nobody gets a single young person here."""
+the same rules (``usecases/aggregates.py``). Nobody gets a single young person here."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from typing import Any
 from flask import Response, current_app, request
 from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate, validates
-from werkzeug.exceptions import Forbidden, NotFound
 
-from services.pilots.domain.aggregates import TABLES, InvalidPeriod, PublishedTable, period_months
-from services.pilots.domain.disclosure import TOTAL, PerturbationTable, protect
-from services.pilots.store.rollup_index import RollupIndex
+from services.pilots.domain.aggregates import InvalidPeriod, period_months
+from services.pilots.domain.disclosure import TOTAL
+from services.pilots.usecases import aggregates as usecases
+from services.pilots.usecases.aggregates import INDICATORS, VIEWERS
 from shared.auth import current_principal, require_roles
 from shared.csv_cells import csv_row
 from shared.reference.regions import region_codes
@@ -29,9 +29,6 @@ blp = Blueprint(
     url_prefix="/v1/aggregates",
     description="Anonymised aggregates for coordinators, under disclosure control.",
 )
-
-VIEWERS = ("admin", "coordinator", "pilot_lead")
-GENDERS = ("female", "male", "non_binary")
 
 
 class TableQuery(StrictSchema):
@@ -99,46 +96,6 @@ class IndicatorsResult(Schema):
     )
 
 
-def _scope(query: dict[str, Any]) -> None:
-    principal = current_principal()
-    if principal.role == "pilot_lead" and query.get("pilot") not in principal.pilots:
-        raise Forbidden("A pilot lead sees the figures of their own pilot: add pilot=<your pilot>.")
-
-
-def protected_table(table: PublishedTable, query: dict[str, Any]) -> dict[str, Any]:
-    settings = service_context().settings
-    start, end = period_months(query["period"])
-    index: RollupIndex = current_app.extensions["rollup_index"]
-    extended = index.cells(table, start, end, query.get("pilot"), query.get("region"))
-    published = protect(extended, settings.disclosure_threshold)
-    noise = PerturbationTable()
-    cells = [
-        {
-            "dimensions": dict(zip(table.dimensions, key, strict=True)),
-            "value": p.value,
-            "suppressed": p.suppressed,
-        }
-        for key, p in sorted(published.items(), key=lambda kv: _order(kv[0]))
-    ]
-    return {
-        "table": table.name,
-        "title": table.title,
-        "period": query["period"],
-        "filters": {k: query[k] for k in ("pilot", "region") if k in query},
-        "threshold": settings.disclosure_threshold,
-        "disclosure_control": (
-            f"cells of 1–{settings.disclosure_threshold - 1} young people suppressed; "
-            "hypercube secondary suppression; cell-key perturbation "
-            f"(±{noise.max_noise}, variance {float(noise.variance):.2f})"
-        ),
-        "cells": cells,
-    }
-
-
-def _order(key: tuple[str, ...]) -> tuple[tuple[bool, str], ...]:
-    return tuple((v == TOTAL, v) for v in key)
-
-
 def _csv(header: list[str], rows: Iterable[list[Any]], filename: str) -> Response:
     """A CSV download; an empty field where a figure is suppressed. Cells go through the
     project's CSV cell neutraliser (``shared.csv_cells``): a pilot id that would start a formula
@@ -155,16 +112,18 @@ def _wants_csv() -> bool:
     return best == "text/csv"
 
 
+def _figures() -> tuple[Any, int]:
+    """The roll-up index the app was built with, and the disclosure threshold."""
+    return current_app.extensions["rollup_index"], service_context().settings.disclosure_threshold
+
+
 @blp.route("/tables")
 class Tables(MethodView):
     @blp.response(200, TableInfo(many=True))
     @require_roles(*VIEWERS)
     def get(self) -> list[dict[str, Any]]:
         """The published tables and their dimensions."""
-        return [
-            {"name": t.name, "title": t.title, "dimensions": list(t.dimensions)}
-            for t in TABLES.values()
-        ]
+        return usecases.list_tables()
 
 
 @blp.route("/indicators")
@@ -176,40 +135,12 @@ class Indicators(MethodView):
         """The ESF+ participant indicators (Regulation (EU) 2021/1057, Annex I) that this data
         supports — participants in total, women, men, non-binary, below 18, aged 18–29 — per
         pilot and for the whole programme, under the same disclosure control."""
-        _scope(query)
-        by_gender = protected_table(TABLES["esf-participants-by-pilot-gender"], query)
-        by_age = protected_table(TABLES["esf-participants-by-pilot-age-group"], query)
-        rows: dict[str, dict[str, Any]] = {}
-
-        def put(pilot: str, name: str, cell: dict[str, Any]) -> None:
-            row = rows.setdefault(pilot, {"pilot": "programme" if pilot == TOTAL else pilot})
-            row[name] = cell["value"]
-            if cell["suppressed"]:
-                row[f"{name}_suppressed"] = cell["suppressed"]
-
-        for cell in by_gender["cells"]:
-            pilot, gender = cell["dimensions"]["pilot"], cell["dimensions"]["gender"]
-            if gender == TOTAL:
-                put(pilot, "participants", cell)
-            elif gender in GENDERS:
-                put(pilot, {"female": "women", "male": "men"}.get(gender, gender), cell)
-        for cell in by_age["cells"]:
-            group = cell["dimensions"]["age_group"]
-            if group in ("below_18", "18_29"):
-                put(cell["dimensions"]["pilot"], f"aged_{group}", cell)
-        result = {
-            "period": query["period"],
-            "threshold": by_gender["threshold"],
-            "disclosure_control": by_gender["disclosure_control"],
-            "indicators": sorted(
-                rows.values(), key=lambda r: (r["pilot"] == "programme", r["pilot"])
-            ),
-        }
+        index, threshold = _figures()
+        result = usecases.indicators(current_principal(), index, threshold, query)
         if _wants_csv():
-            names = ["participants", "women", "men", "non_binary", "aged_below_18", "aged_18_29"]
             return _csv(
-                ["pilot", *names],
-                ([row["pilot"], *(row.get(n) for n in names)] for row in result["indicators"]),
+                ["pilot", *INDICATORS],
+                ([row["pilot"], *(row.get(n) for n in INDICATORS)] for row in result["indicators"]),
                 f"esf-indicators-{query['period']}.csv",
             )
         return result
@@ -224,11 +155,8 @@ class Table(MethodView):
     def get(self, query: dict[str, Any], table_name: str) -> Any:
         """One published table for a period, optionally for one pilot or region: every cell with
         its value or a suppression marker and reason; row, column and grand totals included."""
-        table = TABLES.get(table_name)
-        if table is None:
-            raise NotFound("No such table; GET /v1/aggregates/tables lists them.")
-        _scope(query)
-        result = protected_table(table, query)
+        index, threshold = _figures()
+        table, result = usecases.table(current_principal(), index, threshold, table_name, query)
         if _wants_csv():
             return _csv(
                 [*table.dimensions, "value", "suppressed"],

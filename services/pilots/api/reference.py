@@ -1,13 +1,11 @@
-"""Regions, organisations and the outcome instrument catalogue."""
+"""Regions, organisations and the outcome instrument catalogue (``usecases/reference.py``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask.views import MethodView
 
-from services.pilots.api import versioned
 from services.pilots.api.access import READERS
 from services.pilots.api.schemas import (
     InstrumentIn,
@@ -19,11 +17,10 @@ from services.pilots.api.schemas import (
     OrganisationSchema,
     RegionSchema,
 )
-from services.pilots.store.pilots import instrument_event
-from services.pilots.store.tables import instrument, organisation, region
-from shared import records
-from shared.auth import require_roles
-from shared.resources import PageQuery, page, page_schema
+from services.pilots.api.versioned import created, found, merged_check
+from services.pilots.usecases import reference as usecases
+from shared.auth import current_principal, require_roles
+from shared.resources import PageQuery, if_match, page, page_schema
 from shared.service import ApiBlueprint as Blueprint
 from shared.service import service_context
 
@@ -44,11 +41,8 @@ class Regions(MethodView):
     @require_roles(*READERS)
     def get(self) -> list[dict[str, Any]]:
         """The 21 wellbeing services counties, the City of Helsinki and Åland."""
-        with service_context().engine.connect() as connection:
-            return [
-                dict(r)
-                for r in connection.execute(sa.select(region).order_by(region.c.code)).mappings()
-            ]
+        with service_context().unit_of_work() as uow:
+            return usecases.list_regions(uow, current_principal())
 
 
 @blp.route("/organisations")
@@ -58,15 +52,8 @@ class Organisations(MethodView):
     @require_roles(*READERS)
     def get(self, query: dict[str, Any]) -> Any:
         """Organisations, by id; filter by type or region."""
-        stmt = sa.select(organisation)
-        if "type" in query:
-            stmt = stmt.where(organisation.c.type == query["type"])
-        if "region" in query:
-            stmt = stmt.where(organisation.c.region_code == query["region"])
         with service_context().unit_of_work() as uow:
-            rows = records.page_rows(
-                uow.session, stmt, organisation.c.id, query["cursor"], query["limit"]
-            )
+            rows = usecases.list_organisations(uow, current_principal(), query)
         body, headers = page(rows, query["limit"], "id")
         return body, 200, headers
 
@@ -75,7 +62,10 @@ class Organisations(MethodView):
     @require_roles("admin")
     def post(self, data: dict[str, Any]) -> Any:
         """Register an organisation (admins)."""
-        return versioned.create(organisation, data, "organisation", "/v1/organisations")
+        with service_context().unit_of_work() as uow:
+            row = usecases.create_organisation(uow, current_principal(), data)
+            uow.commit()
+        return created(row, f"/v1/organisations/{row['id']}")
 
 
 @blp.route("/organisations/<string:organisation_id>")
@@ -83,7 +73,9 @@ class Organisation(MethodView):
     @blp.response(200, OrganisationSchema)
     @require_roles(*READERS)
     def get(self, organisation_id: str) -> Any:
-        return versioned.read(organisation, "id", organisation_id, "organisation")
+        with service_context().unit_of_work() as uow:
+            row = usecases.get_organisation(uow, current_principal(), organisation_id)
+        return found(row)
 
     @blp.arguments(OrganisationPatch(partial=True))
     @blp.response(200, OrganisationSchema)
@@ -92,9 +84,18 @@ class Organisation(MethodView):
     @require_roles("admin")
     def patch(self, data: dict[str, Any], organisation_id: str) -> Any:
         """Change an organisation (admins); send `If-Match` with its ETag."""
-        return versioned.patch(
-            organisation, "id", organisation_id, "organisation", OrganisationPatch, data
-        )
+        expected = if_match()
+        with service_context().unit_of_work() as uow:
+            row = usecases.update_organisation(
+                uow,
+                current_principal(),
+                organisation_id,
+                expected,
+                data,
+                check=merged_check(OrganisationPatch),
+            )
+            uow.commit()
+        return found(row)
 
 
 @blp.route("/instruments")
@@ -105,13 +106,7 @@ class Instruments(MethodView):
     def get(self, query: dict[str, Any]) -> Any:
         """The outcome instruments, by code."""
         with service_context().unit_of_work() as uow:
-            rows = records.page_rows(
-                uow.session,
-                sa.select(instrument),
-                instrument.c.code,
-                query["cursor"],
-                query["limit"],
-            )
+            rows = usecases.list_instruments(uow, current_principal(), query)
         body, headers = page(rows, query["limit"], "code")
         return body, 200, headers
 
@@ -120,9 +115,10 @@ class Instruments(MethodView):
     @require_roles("admin")
     def post(self, data: dict[str, Any]) -> Any:
         """Add an instrument to the catalogue (admins); intake accepts outcomes for it."""
-        return versioned.create(
-            instrument, data, "instrument", "/v1/instruments", event=instrument_event
-        )
+        with service_context().unit_of_work() as uow:
+            row = usecases.create_instrument(uow, current_principal(), data)
+            uow.commit()
+        return created(row, f"/v1/instruments/{row['code']}")
 
 
 @blp.route("/instruments/<string:code>")
@@ -130,7 +126,9 @@ class Instrument(MethodView):
     @blp.response(200, InstrumentSchema)
     @require_roles(*READERS)
     def get(self, code: str) -> Any:
-        return versioned.read(instrument, "code", code, "instrument")
+        with service_context().unit_of_work() as uow:
+            row = usecases.get_instrument(uow, current_principal(), code)
+        return found(row)
 
     @blp.arguments(InstrumentPatch(partial=True))
     @blp.response(200, InstrumentSchema)
@@ -139,6 +137,10 @@ class Instrument(MethodView):
     @require_roles("admin")
     def patch(self, data: dict[str, Any], code: str) -> Any:
         """Change an instrument (admins); send `If-Match` with its ETag."""
-        return versioned.patch(
-            instrument, "code", code, "instrument", InstrumentPatch, data, event=instrument_event
-        )
+        expected = if_match()
+        with service_context().unit_of_work() as uow:
+            row = usecases.update_instrument(
+                uow, current_principal(), code, expected, data, check=merged_check(InstrumentPatch)
+            )
+            uow.commit()
+        return found(row)

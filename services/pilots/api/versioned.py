@@ -1,9 +1,8 @@
-"""The read, create and update that every versioned resource shares.
-
-A create answers 201 with the ``ETag`` and ``Location``; a read answers with the ``ETag``; a PATCH
-needs ``If-Match``, applies the fields sent over the stored ones, validates the result against the
-whole schema again (cross-field rules included) and stores it only if the row is still at the
-version the caller read. Each may publish the resource's event in the same transaction.
+"""The HTTP side of every versioned resource: the answers of a read (200 with the ``ETag``) and
+of a create (201 with the ``ETag`` and ``Location``), and the check a PATCH passes to its use case
+— the stored row with the fields sent applied, validated against the whole schema again
+(cross-field rules included), 422 naming every field. ``If-Match`` is ``shared.resources``'s
+``if_match()``; reading, storing and publishing are the use cases' (``usecases/versioned.py``).
 """
 
 from __future__ import annotations
@@ -13,68 +12,28 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
 from marshmallow import Schema
 
-from shared import records
 from shared.http import field_errors, unprocessable
-from shared.messaging.envelope import Envelope
-from shared.resources import etag, if_match
-from shared.service import service_context
+from shared.resources import etag
 
 Answer = tuple[dict[str, Any], int, dict[str, str]]
 
 
-def read(table: sa.Table, key: str, value: str, what: str) -> Answer:
-    with service_context().unit_of_work() as uow:
-        row = records.get(uow.session, table, key, value, what)
+def found(row: dict[str, Any]) -> Answer:
+    """200 with the row's ``ETag``."""
     return row, 200, etag(row["version"])
 
 
-def create(
-    table: sa.Table,
-    values: dict[str, Any],
-    what: str,
-    location: str,
-    event: Callable[[dict[str, Any]], Envelope] | None = None,
-    check: Callable[[Any], object] | None = None,
-) -> Answer:
-    with service_context().unit_of_work() as uow:
-        if check is not None:
-            check(uow.session)
-        row = records.create(uow.session, table, values, what)
-        if event is not None:
-            uow.publish(event(row))
-        uow.commit()
-    return row, 201, etag(row["version"]) | {"Location": f"{location}/{row[key_of(table)]}"}
+def created(row: dict[str, Any], location: str) -> Answer:
+    """201 with the row's ``ETag`` and its ``Location`` (``location``: the new resource's path)."""
+    return row, 201, etag(row["version"]) | {"Location": location}
 
 
-def patch(
-    table: sa.Table,
-    key: str,
-    value: str,
-    what: str,
-    schema: type[Schema],
-    data: dict[str, Any],
-    event: Callable[[dict[str, Any]], Envelope] | None = None,
-    authorize: Callable[[dict[str, Any]], None] | None = None,
-) -> Answer:
-    expected = if_match()
-    with service_context().unit_of_work() as uow:
-        current = records.get(uow.session, table, key, value, what)
-        if authorize is not None:
-            authorize(current)
-        check_merged(schema, current, data)
-        row = records.update(uow.session, table, key, value, expected, data, what)
-        if event is not None:
-            uow.publish(event(row))
-        uow.commit()
-    return row, 200, etag(row["version"])
-
-
-def key_of(table: sa.Table) -> str:
-    [column] = table.primary_key.columns
-    return column.name
+def merged_check(schema: type[Schema]) -> Callable[[dict[str, Any], dict[str, Any]], None]:
+    """The ``check(current, change)`` a PATCH's use case runs on the stored row: see
+    :func:`check_merged`."""
+    return lambda current, change: check_merged(schema, current, change)
 
 
 def check_merged(schema: type[Schema], current: dict[str, Any], patch: dict[str, Any]) -> None:

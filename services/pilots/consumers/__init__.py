@@ -1,12 +1,13 @@
 """The events the pilots service consumes: one `ConsumerSpec` per queue.
 
 ``case-events`` builds case timelines from what intake publishes: a referral opens a case, a
-participation or an outcome lands on the young person's timeline (and may move the case).
+participation or an outcome lands on the young person's timeline (and may move the case) —
+``usecases/case_events.py`` says how.
 ``aggregates`` keeps the roll-up of distinct young people behind the coordinators' tables.
 """
 
-from services.pilots.store import rollups
-from services.pilots.store.cases import (
+from services.pilots.usecases import rollup
+from services.pilots.usecases.case_events import (
     on_outcome,
     on_outcomes,
     on_participation,
@@ -43,12 +44,12 @@ _ROLLED_UP = (
 
 
 def _aggregates(settings: Settings) -> ConsumerSpec:
-    rollup = rollups.Rollup(settings)
+    handlers = rollup.Rollup(settings)
     return ConsumerSpec(
         "pilots",
         "aggregates",
-        dict.fromkeys(_ROLLED_UP, rollup.add_event),
-        batch_handlers=dict.fromkeys(_ROLLED_UP, rollup.add_events),
+        dict.fromkeys(_ROLLED_UP, handlers.add_event),
+        batch_handlers=dict.fromkeys(_ROLLED_UP, handlers.add_events),
     )
 
 

@@ -1,4 +1,5 @@
-"""Cases: opened by referrals, moved by workers and by participation, with tasks and a timeline.
+"""Cases: opened by referrals, moved by workers and by participation, with tasks and a timeline —
+the statements. What each consumed event does with them is ``usecases/case_events.py``'s.
 
 Consumed events land on the timeline of the young person in the pilot — (pilot, key id,
 pseudonym) — whether or not the case exists yet; each event once (its id is unique there). The
@@ -8,8 +9,7 @@ from the order events came in, so duplicated and out-of-order events end in the 
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from psycopg.rows import dict_row
 from sqlalchemy.orm import Session
 
-from services.pilots.domain.case_codes import new_code
 from services.pilots.domain.cases import allowed_from, can_transition, closing_reason_problem
 from services.pilots.store.tables import (
     OPEN_CASE,
@@ -25,7 +24,6 @@ from services.pilots.store.tables import (
     pilot_case,
     timeline_entry,
 )
-from shared.calendar import start_of
 from shared.db import UnitOfWork
 from shared.errors import Conflict, Unprocessable
 from shared.messaging.envelope import Envelope, source_of
@@ -33,13 +31,13 @@ from shared.messaging.events import EventType
 from shared.principal import Principal
 
 SOURCE = source_of("pilots")
-SYSTEM = Principal("turvaverkko", "system", None, frozenset())
 
 
 Client = tuple[str, str, str]  # (pilot id, key id, pseudonym): a young person in a pilot
 
 
-def _client(data: dict[str, Any]) -> Client:
+def client_of(data: dict[str, Any]) -> Client:
+    """The young person in the pilot that an event's data is about."""
     return (data["pilot_id"], data["key_id"], data["pseudonym"])
 
 
@@ -119,16 +117,20 @@ def _driver(session: Session) -> Any:
     return session.connection().connection.driver_connection
 
 
-def _add_to_timelines(session: Session, entries: list[dict[str, Any]]) -> set[str]:
-    """The events on their young people's timelines; returns the ids that were not there yet."""
+def add_to_timelines(session: Session, entries: list[dict[str, Any]]) -> set[str]:
+    """The events on their young people's timelines (rows of :func:`timeline_row`); returns the
+    ids that were not there yet."""
     if not entries:
         return set()
     rows = _driver(session).execute(_ADD_TO_TIMELINES, {"rows": orjson.dumps(entries).decode()})
     return {event_id for (event_id,) in rows}
 
 
-def _entry(event: Envelope, kind: str, occurred_at: datetime, summary: dict[str, Any]) -> dict:
-    pilot_id, key_id, pseudonym = _client(event.data)
+def timeline_row(
+    event: Envelope, kind: str, occurred_at: datetime, summary: dict[str, Any]
+) -> dict[str, Any]:
+    """The timeline entry of a consumed event, as :func:`add_to_timelines` takes it."""
+    pilot_id, key_id, pseudonym = client_of(event.data)
     return {
         "pilot_id": pilot_id,
         "key_id": key_id,
@@ -140,8 +142,8 @@ def _entry(event: Envelope, kind: str, occurred_at: datetime, summary: dict[str,
     }
 
 
-def _lock_cases(session: Session, clients: set[Client]) -> dict[Client, dict[str, Any]]:
-    """The cases of these young people, locked, in the one global order."""
+def lock_cases(session: Session, clients: set[Client]) -> dict[Client, dict[str, Any]]:
+    """The open cases of these young people, locked, in the one global order."""
     if not clients:
         return {}
     cursor = _driver(session).cursor(row_factory=dict_row)
@@ -149,14 +151,15 @@ def _lock_cases(session: Session, clients: set[Client]) -> dict[Client, dict[str
     return {(r["pilot_id"], r["key_id"], r["pseudonym"]): r for r in rows}
 
 
-def _latest_activity(session: Session, clients: set[Client]) -> dict[Client, datetime]:
+def latest_activity(session: Session, clients: set[Client]) -> dict[Client, datetime]:
+    """The time of the latest entry on each young person's timeline (none: not there)."""
     if not clients:
         return {}
     rows = _driver(session).execute(_LATEST_ACTIVITY, _columns(sorted(clients)))
     return {(p, k, s): latest for p, k, s, latest in rows}
 
 
-def _touch(session: Session, latest: dict[Client, datetime]) -> None:
+def touch(session: Session, latest: dict[Client, datetime]) -> None:
     """Each case's last activity follows the latest event on its timeline (never goes back)."""
     if not latest:
         return
@@ -164,175 +167,24 @@ def _touch(session: Session, latest: dict[Client, datetime]) -> None:
     _driver(session).execute(_TOUCH, _columns(clients) | {"latest": [latest[c] for c in clients]})
 
 
-# --- consumed events --------------------------------------------------------------------------
+def known_pilots(session: Session, pilot_ids: set[str]) -> set[str]:
+    """Which of these pilots this service knows."""
+    return {row[0] for row in _driver(session).execute(_KNOWN_PILOTS, {"ids": sorted(pilot_ids)})}
 
 
-def on_referrals(events: list[Envelope], uow: UnitOfWork) -> None:
-    """Referrals open ``referred`` cases — a young person's first referral in a pilot the
-    service knows, or the first after their case there was closed or declined (a new episode);
-    a referral while a case is open is added to its timeline. Events of a pilot this service
-    does not know stay on the timeline only. Each opened case is announced (``case.opened``)."""
-    session = uow.session
-    added = _add_to_timelines(
-        session,
-        [
-            _entry(
-                event,
-                "referral",
-                start_of(date.fromisoformat(event.data["referred_on"])),
-                {
-                    "referring_organisation_type": event.data.get("referring_organisation_type"),
-                    "reason": event.data.get("reason"),
-                },
-            )
-            for event in events
-        ],
-    )
-    # A referral already on the timeline had its effect in the transaction that put it there.
-    events = [event for event in events if event.id in added]
-    pilots = {event.data["pilot_id"] for event in events}
-    if not pilots:
-        return
-    known = {row[0] for row in _driver(session).execute(_KNOWN_PILOTS, {"ids": sorted(pilots)})}
-    first: dict[Client, Envelope] = {}
-    for event in events:
-        if event.data["pilot_id"] in known:
-            first.setdefault(_client(event.data), event)  # the first referral opens the case
-    if not first:
-        return
-    latest = _latest_activity(session, set(first))
-    cases = []
-    for client, event in sorted(first.items()):
-        referred = start_of(date.fromisoformat(event.data["referred_on"]))
-        cases.append(
-            {
-                "id": str(uuid.uuid4()),
-                "pilot_id": client[0],
-                "key_id": client[1],
-                "pseudonym": client[2],
-                "age_band": event.data.get("age_band"),
-                "gender": event.data.get("gender"),
-                "home_region": event.data.get("home_region"),
-                "referred_on": event.data["referred_on"],
-                "last_activity_at": latest.get(client, referred).isoformat(),
-                "code": new_code(),
-                "episode_from": referred.isoformat(),
-            }
-        )
+def open_or_touch_cases(session: Session, cases: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """Open these cases (rows sorted by young person, see ``_OPEN_OR_TOUCH_CASES``) — or, for a
+    young person with an open case, touch that case instead. Returns the cases opened, each as
+    (id, opened, code, previous case id, pilot id, key id, pseudonym)."""
     rows = _driver(session).execute(_OPEN_OR_TOUCH_CASES, {"rows": orjson.dumps(cases).decode()})
-    opened = [row for row in rows if row[1]]
-    if not opened:
-        return
+    return [row for row in rows if row[1]]
+
+
+def record_first_transitions(session: Session, case_ids: list[str], by: Principal) -> None:
+    """Each newly opened case's first move: none to ``referred``, by ``by``."""
     _driver(session).execute(
-        _FIRST_TRANSITIONS,
-        {"ids": [row[0] for row in opened], "by": SYSTEM.subject, "role": SYSTEM.role},
+        _FIRST_TRANSITIONS, {"ids": case_ids, "by": by.subject, "role": by.role}
     )
-    now = datetime.now(UTC).isoformat()
-    for case_id, _, code, previous, pilot_id, key_id, pseudonym in opened:
-        referral = first[(pilot_id, key_id, pseudonym)]
-        uow.publish(
-            Envelope.new(
-                EventType.CASE_OPENED,
-                SOURCE,
-                {
-                    "case_id": case_id,
-                    "case_code": code,
-                    "pilot_id": pilot_id,
-                    "key_id": key_id,
-                    "pseudonym": pseudonym,
-                    "earlier_pseudonyms": referral.data.get("earlier_pseudonyms") or [],
-                    "previous_case_id": previous,
-                    "opened_at": now,
-                    "referral": {
-                        "event_id": referral.id,
-                        "source_system": referral.data.get("source_system"),
-                        "source_id": referral.data.get("source_id"),
-                        "organisation": referral.data.get("organisation"),
-                    },
-                },
-                subject=f"case/{case_id}",
-            )
-        )
-
-
-def on_participations(events: list[Envelope], uow: UnitOfWork) -> None:
-    """On the timelines; each case's last activity (its latest event or move) follows; the first
-    attended participation at or after enrolment moves an ``enrolled`` case to ``active``."""
-    session = uow.session
-    entries = []
-    for event in events:
-        d = event.data
-        entries.append(
-            _entry(
-                event,
-                "participation",
-                datetime.fromisoformat(d["occurred_at"]),
-                {
-                    "activity_id": d.get("activity_id"),
-                    "activity_type": d.get("activity_type"),
-                    "attendance": d.get("attendance"),
-                    "kind": d.get("kind"),
-                    "duration_minutes": d.get("duration_minutes"),
-                    # A register's corrected mark names the participation it corrects.
-                    "corrects": d.get("corrects"),
-                    "session_starts_at": d.get("session_starts_at"),
-                },
-            )
-        )
-    added = _add_to_timelines(session, entries)
-    new = [event for event in events if event.id in added]
-    clients = {_client(event.data) for event in new}
-    cases = _lock_cases(session, clients)
-    if not cases:
-        return
-    _touch(session, _latest_activity(session, set(cases)))
-    for client, found in sorted(cases.items()):
-        if found["state"] != "enrolled" or found["enrolled_at"] is None:
-            continue
-        if any(
-            _client(event.data) == client
-            and event.data.get("attendance") == "attended"
-            and datetime.fromisoformat(event.data["occurred_at"]) >= found["enrolled_at"]
-            for event in new
-        ):
-            move(uow, found, "active", "first attended participation", None, SYSTEM)
-
-
-def on_outcomes(events: list[Envelope], uow: UnitOfWork) -> None:
-    """On the timelines; each case's last activity follows."""
-    session = uow.session
-    added = _add_to_timelines(
-        session,
-        [
-            _entry(
-                event,
-                "outcome",
-                start_of(date.fromisoformat(event.data["measured_on"])),
-                {
-                    "instrument": event.data.get("instrument"),
-                    "time_point": event.data.get("time_point"),
-                    "value": event.data.get("value"),
-                },
-            )
-            for event in events
-        ],
-    )
-    clients = {_client(event.data) for event in events if event.id in added}
-    cases = _lock_cases(session, clients)
-    if cases:
-        _touch(session, _latest_activity(session, set(cases)))
-
-
-def on_referral(event: Envelope, uow: UnitOfWork) -> None:
-    on_referrals([event], uow)
-
-
-def on_participation(event: Envelope, uow: UnitOfWork) -> None:
-    on_participations([event], uow)
-
-
-def on_outcome(event: Envelope, uow: UnitOfWork) -> None:
-    on_outcomes([event], uow)
 
 
 # --- transitions ------------------------------------------------------------------------------

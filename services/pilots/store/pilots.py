@@ -1,10 +1,12 @@
-"""Pilots with their partners, regions and members; the lifecycle history and evidence; and the
-events by which other services keep their copies of the reference data."""
+"""Pilots with their partners, regions and members; the query behind their list; the lifecycle
+history and evidence; and the events by which other services keep their copies of the reference
+data (pilots, activities, instruments)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +21,7 @@ from services.pilots.store.tables import (
     pilot_partner,
     pilot_region,
 )
+from services.pilots.store.versioned import Versioned
 from shared import records
 from shared.db import UnitOfWork
 from shared.errors import Conflict, Unprocessable
@@ -38,6 +41,50 @@ PILOT_COLUMNS = (
     "idle_days",
     "active",
 )
+#: A pilot's own row, without its partners, regions and members.
+PILOTS = Versioned(pilot, "id", "pilot")
+
+
+@dataclass(frozen=True)
+class PilotFilter:
+    """Which pilots to list (every field optional)."""
+
+    region: str | None = None
+    phase: str | None = None
+    organisation: str | None = None  # the lead or a partner
+    active: bool | None = None
+
+
+def find_pilots(
+    session: Session, where: PilotFilter, cursor: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """Up to ``limit + 1`` pilots after the cursor, by id, the ``limit`` shown with their
+    relations (the extra row only tells that there is a next page)."""
+    stmt = sa.select(pilot)
+    if where.region is not None:
+        stmt = stmt.where(
+            pilot.c.id.in_(
+                sa.select(pilot_region.c.pilot_id).where(pilot_region.c.region_code == where.region)
+            )
+        )
+    if where.phase is not None:
+        stmt = stmt.where(pilot.c.phase == where.phase)
+    if where.organisation is not None:
+        org = where.organisation
+        stmt = stmt.where(
+            sa.or_(
+                pilot.c.lead_organisation_id == org,
+                pilot.c.id.in_(
+                    sa.select(pilot_partner.c.pilot_id).where(
+                        pilot_partner.c.organisation_id == org
+                    )
+                ),
+            )
+        )
+    if where.active is not None:
+        stmt = stmt.where(pilot.c.active == where.active)
+    rows = records.page_rows(session, stmt, pilot.c.id, cursor, limit)
+    return with_relations(session, rows[:limit]) + rows[limit:]
 
 
 def with_relations(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,39 +1,18 @@
-"""The roll-up: maintained incrementally by the ``aggregates`` consumer — one set-based upsert per
-message, a batch of events counted per cell and person first — never by re-scanning events. The
-aggregates API reads it through ``rollup_index.py``.
-
-Each event adds its young person to one base cell (or, again, counts one more event there). What
-counts: attended participations (an absence or a cancellation is not taking part), referrals, and
-outcome measurements. The person is the cross-pilot pseudonym; during a key rotation, the
-pseudonym under the earlier key, so that the same young person stays one person.
+"""The roll-up's statements: the base cells (``agg_member``: a young person's events per cell) and
+the people's integer ids (``agg_person``). The ``aggregates`` consumer's handler
+(``usecases/rollup.py``) adds a whole batch in one set-based upsert, never by re-scanning events;
+the aggregates API reads the roll-up through ``rollup_index.py``.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import date, datetime
 from typing import Any
 
 import orjson
 from sqlalchemy.orm import Session
 
 from services.pilots.domain.disclosure import record_key
-from shared.calendar import HELSINKI
-from shared.config import Settings
-from shared.db import UnitOfWork, driver_execute
-from shared.messaging.envelope import Envelope
-from shared.messaging.events import EventType
-
-NONE = "-"
-
-
-def person_of(data: dict[str, Any]) -> str:
-    earlier = data.get("earlier_pseudonyms") or {}
-    if earlier:
-        key_id = min(earlier)
-        return f"{key_id}:{earlier[key_id]}"
-    return f"{data['key_id']}:{data['pseudonym']}"
-
+from shared.db import driver_execute
 
 _ADD = (
     "INSERT INTO agg_member (measure, month, pilot_id, region, gender, age_band, activity_type, "
@@ -53,7 +32,8 @@ _NEW_PEOPLE = (
     "ON CONFLICT (person) DO NOTHING RETURNING id, person"
 )
 _PEOPLE = "SELECT id, person FROM agg_person WHERE person = ANY(%(people)s::text[])"
-_KEY = ("measure", "month", "pilot_id", "region", "gender", "age_band", "activity_type", "kind")
+#: The columns that name a base cell.
+CELL = ("measure", "month", "pilot_id", "region", "gender", "age_band", "activity_type", "kind")
 
 
 class PersonIds:
@@ -93,56 +73,7 @@ class PersonIds:
         return ids
 
 
-def _row(event: Envelope) -> dict[str, Any] | None:
-    """The base cell and person an event adds to (None: it does not count)."""
-    d = event.data
-    if event.type == EventType.PARTICIPATION_RECORDED:
-        if d.get("attendance") != "attended":
-            return None
-        when = datetime.fromisoformat(d["occurred_at"]).astimezone(HELSINKI).date()
-        measure, detail = "participation", (d.get("activity_type"), d.get("kind"))
-    elif event.type == EventType.REFERRAL_RECEIVED:
-        when, measure, detail = date.fromisoformat(d["referred_on"]), "referral", (None, None)
-    else:
-        when = date.fromisoformat(d["measured_on"])
-        measure, detail = "outcome", (d.get("instrument"), d.get("time_point"))
-    return {
-        "measure": measure,
-        "month": when.replace(day=1).isoformat(),
-        "pilot_id": d["pilot_id"],
-        "region": d.get("home_region") or "unknown",
-        "gender": d.get("gender") or "unknown",
-        "age_band": d.get("age_band") or "unknown",
-        "activity_type": detail[0] or NONE,
-        "kind": detail[1] or NONE,
-        "person": person_of(d),
-    }
-
-
-class Rollup:
-    """The roll-up one consumer process keeps: its people's ids (shared by its handler threads)
-    and the record-key secret that feeds each new person's cell key, both from the settings it
-    was built with."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.person_ids = PersonIds(settings.record_key_secret.encode())
-
-    def add_events(self, events: list[Envelope], uow: UnitOfWork) -> None:
-        """Add the events' young people to their base cells: one statement for the whole batch
-        (counted per cell and person first), the same effect as adding them one by one."""
-        counts: Counter[tuple[str, ...]] = Counter()
-        for event in events:
-            row = _row(event)
-            if row is not None:
-                counts[(*(row[k] for k in _KEY), row["person"])] += 1
-        if not counts:
-            return
-        ids = self.person_ids.resolve(uow.session, {key[-1] for key in counts})
-        rows = [
-            dict(zip(_KEY, key[:-1], strict=True)) | {"person_id": ids[key[-1]], "events": n}
-            for key, n in counts.items()
-        ]
-        driver_execute(uow.session, _ADD, {"rows": orjson.dumps(rows).decode()})
-
-    def add_event(self, event: Envelope, uow: UnitOfWork) -> None:
-        self.add_events([event], uow)
+def add_to_cells(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Add to the base cells: each row a cell (the columns of :data:`CELL`), a ``person_id`` of
+    :class:`PersonIds` and how many ``events`` it adds."""
+    driver_execute(session, _ADD, {"rows": orjson.dumps(rows).decode()})
