@@ -35,7 +35,7 @@ from services.intake.domain.validation import Validated, validate_item, validate
 from services.intake.store import case_map, idempotency
 from services.intake.store import items as items_store
 from services.intake.store.group_commit import GroupCommit
-from services.intake.store.items import Prepared
+from services.intake.store.items import Prepared, copy_row
 from services.intake.store.reference_data import ReferenceData
 from services.intake.usecases.access import works_in
 from shared.db import UnitOfWork
@@ -227,7 +227,7 @@ class Intake:
                 data_json = orjson.dumps(data)
                 body = event.to_dict() | {"data": orjson.Fragment(data_json)}
                 copied.append(
-                    items_store.copy_row(
+                    copy_row(
                         event.id,
                         kind,
                         pair[0],
