@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.intake.consumers import CONSUMERS as INTAKE_CONSUMERS
-from services.intake.consumers.imports import build_import_worker
+from services.intake.workers.imports import build_import_worker
 from services.notifications.consumers import CONSUMERS as NOTIFICATIONS_CONSUMERS
 from services.notifications.consumers.dead_letters import (
     DeadLetterWatcher,

@@ -11,7 +11,7 @@ from services.intake.api import BLUEPRINTS
 from services.intake.domain.pseudonym import Pseudonymiser
 from services.intake.domain.schemas import ITEM_SCHEMAS
 from services.intake.store.group_commit import GroupCommit
-from services.intake.store.intake import Intake
+from services.intake.usecases.items import Intake
 from shared.config import Settings
 from shared.service import ServiceContext, create_service_app
 

@@ -12,9 +12,10 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.engine import Engine
 
+from services.intake.domain.items import ItemResult
 from services.intake.domain.validation import validate_item
 from services.intake.store.group_commit import GroupCommit
-from services.intake.store.intake import Intake, ItemResult
+from services.intake.usecases.items import Intake
 from shared.auth import Principal
 from tests.support.intake_data import participation, referral
 from tests.support.workers import wait_until

@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
-from services.intake.consumers.imports import ImportWorker
+from services.intake.workers.imports import ImportWorker
 from shared import migrations
 from shared.config import Settings
 from tests.integration.test_intake_imports import headers, run_worker

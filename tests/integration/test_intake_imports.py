@@ -13,7 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
-from services.intake.consumers.imports import CheckpointMoved, ImportWorker
+from services.intake.usecases.importing import CheckpointMoved
+from services.intake.workers.imports import ImportWorker
 from shared.auth import mint_dev_token
 from shared.config import Settings
 from shared.messaging.envelope import Envelope
@@ -359,7 +360,7 @@ def test_copy_rows_carry_backslashes_tabs_line_breaks_and_nulls_through_copy_unc
 ) -> None:
     """A file's batches reach the staging table by COPY: whatever a value holds, it arrives as
     it was — JSON with escapes in it too."""
-    from services.intake.store.intake import _copy_row
+    from services.intake.store.items import copy_row
 
     values = ["a\\b", "tab\there", "line\nbreak\r\n", None, "ä€𝄞"]
     document = b'{"x": "quote \\" back \\\\ slash \\n"}'
@@ -369,7 +370,7 @@ def test_copy_rows_carry_backslashes_tabs_line_breaks_and_nulls_through_copy_unc
             "CREATE TEMPORARY TABLE copied (a text, b text, c text, d text, e text, j json)"
         )
         with driver.cursor() as cursor, cursor.copy("COPY copied FROM STDIN") as copy:
-            copy.write(_copy_row(*values, document) * 2)
+            copy.write(copy_row(*values, document) * 2)
         rows = driver.execute("SELECT a, b, c, d, e, j::text FROM copied").fetchall()
         connection.rollback()
     assert rows == [(*values, document.decode())] * 2

@@ -578,7 +578,7 @@ def test_duplicate_and_profile_lookups_stay_index_lookups_on_a_large_table_with_
 ) -> None:
     """A bulk load leaves the statistics stale; the lookups must not then hash the whole table
     (which costs a file import time in proportion to everything ever stored)."""
-    from services.intake.store.intake import _CLIENTS, _EVENT_IDS
+    from services.intake.store.items import _CLIENTS, _EVENT_IDS
 
     engine = engines["intake"]
     with engine.begin() as connection:

@@ -21,8 +21,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
-from services.intake.consumers.imports import ImportWorker
 from services.intake.store import imports
+from services.intake.workers.imports import ImportWorker
 from services.notifications.consumers import RULES_CONSUMER
 from services.notifications.consumers.dead_letters import DEAD_LETTERS, DeadLetterWatcher
 from services.notifications.consumers.sender import Sender

@@ -60,7 +60,7 @@ def test_the_preparers_of_a_killed_import_worker_exit_by_themselves(settings: Se
         """
         import multiprocessing, os, time
         from concurrent.futures import ProcessPoolExecutor
-        from services.intake.consumers.imports import _start_preparer
+        from services.intake.workers.imports import _start_preparer
         from shared.config import Settings
 
         if __name__ == "__main__":

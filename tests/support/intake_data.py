@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from services.intake.consumers import apply_activity, apply_instrument, apply_pilot
+from services.intake.consumers.reference_data import apply_activity, apply_instrument, apply_pilot
 from services.intake.domain.hetu import format_identity_code
 from shared.db import UnitOfWork
 from shared.messaging.envelope import Envelope

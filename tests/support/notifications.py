@@ -609,7 +609,7 @@ def case_opened(
 def import_finished(
     organisation: str, uploaded_by: str = "apotti-sync", uploaded_by_role: str = "integration"
 ) -> Envelope:
-    """``import.finished`` as intake publishes it (``consumers.imports._job_event``)."""
+    """``import.finished`` as intake publishes it (``usecases.importing.job_event``)."""
     import_id = str(uuid.uuid4())
     return Envelope.new(
         EventType.IMPORT_FINISHED,

@@ -2,7 +2,8 @@
 processed by the import worker (202 with the job). ``GET /v1/imports/{id}``: progress.
 ``GET /v1/imports/{id}/errors``: the rejected rows as CSV (row, field, message — never a value).
 ``GET /v1/imports/{id}/results``: what became of each row, as CSV (row, source id, outcome, event
-id; a rejected row's fields and messages — never a value)."""
+id; a rejected row's fields and messages — never a value). HTTP only: who may see a job, and what
+is stored and streamed, is ``usecases.imports``."""
 
 from __future__ import annotations
 
@@ -14,9 +15,8 @@ from marshmallow import Schema, fields, validate
 
 from services.intake.domain.import_results import COLUMNS, OUTCOMES
 from services.intake.domain.vocabulary import ITEM_KINDS
-from services.intake.store import imports
-from services.intake.usecases import imports as following
-from shared.auth import Principal, current_principal, require_roles
+from services.intake.usecases import imports as usecases
+from shared.auth import current_principal, require_roles
 from shared.http import accepts
 from shared.service import ApiBlueprint as Blueprint
 from shared.service import service_context
@@ -63,11 +63,6 @@ class ResultsQuery(StrictSchema):
     )
 
 
-def _visible_job(job_id: str, principal: Principal) -> Any:
-    """The job, if the caller may see it (``usecases.imports``); 404 otherwise."""
-    return following.visible_job(principal, service_context().unit_of_work(), job_id)
-
-
 @blp.route("")
 class Imports(MethodView):
     @blp.arguments(ImportQuery, location="query")
@@ -84,15 +79,14 @@ class Imports(MethodView):
         """Upload a file; it is processed in the background. Rows are checked like API items."""
         context = service_context()
         request.max_content_length = context.settings.import_max_bytes
-        with context.engine.begin() as connection:
-            job = imports.receive(
-                connection,
-                request.stream,
-                query["kind"],
-                MEDIA_TYPES[request.mimetype],
-                current_principal(),
-                current_app.extensions["intake.file_seal"],
-            )
+        job = usecases.upload(
+            current_principal(),
+            context.unit_of_work(),
+            request.stream,
+            query["kind"],
+            MEDIA_TYPES[request.mimetype],
+            current_app.extensions["intake.file_seal"],
+        )
         return job, 202, {"Location": f"/v1/imports/{job['id']}"}
 
 
@@ -102,7 +96,7 @@ class ImportJob(MethodView):
     @require_roles(*UPLOADERS)
     def get(self, job_id: str) -> Any:
         """Progress: rows read, accepted, duplicates, rejected."""
-        return _visible_job(job_id, current_principal())
+        return usecases.visible_job(current_principal(), service_context().unit_of_work(), job_id)
 
 
 @blp.route("/<string:job_id>/errors")
@@ -118,10 +112,11 @@ class ImportErrors(MethodView):
     @require_roles(*UPLOADERS)
     def get(self, job_id: str) -> Response:
         """The rejected rows as CSV: row number, field and message (never the row's values)."""
-        job = _visible_job(job_id, current_principal())
-        body = stream_with_context(imports.errors_csv(service_context().engine, job.id))
+        job, lines = usecases.errors_csv(
+            current_principal(), service_context().unit_of_work(), job_id
+        )
         return Response(
-            body,
+            stream_with_context(lines),
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="import-{job.id}-errors.csv"'},
         )
@@ -144,7 +139,7 @@ class ImportResults(MethodView):
         (accepted, duplicate, rejected), the event it became (a duplicate: the stored event), and
         for a rejected row one line per error with its field and message — never the row's
         values (a rejected row's source pair only if it is valid). ``outcome`` keeps one kind."""
-        job, lines = following.results_csv(
+        job, lines = usecases.results_csv(
             current_principal(), service_context().unit_of_work(), job_id, query.get("outcome")
         )
         return Response(

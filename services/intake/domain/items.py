@@ -1,10 +1,11 @@
-"""What an accepted item becomes: the client's pseudonym and coarse attributes, and the data of
-the event that is published. Pure functions; the store decides what exists and what is new."""
+"""What an item becomes: its result (accepted, duplicate or rejected) and, once accepted, the
+client's pseudonym and coarse attributes and the data of the event that is published. Pure
+functions and values; the store decides what exists and what is new."""
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -18,6 +19,24 @@ EVENT_TYPES: dict[str, str] = {
     "participation": EventType.PARTICIPATION_RECORDED,
     "outcome": EventType.OUTCOME_RECORDED,
 }
+
+
+@dataclass
+class ItemResult:
+    """What became of one item of a request or a file's batch, by its position."""
+
+    index: int
+    status: str  # accepted | duplicate | rejected
+    event_id: str | None = None
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"index": self.index, "status": self.status}
+        if self.event_id:
+            out["event_id"] = self.event_id
+        if self.errors:
+            out["errors"] = self.errors
+        return out
 
 
 @dataclass(frozen=True)

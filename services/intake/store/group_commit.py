@@ -9,6 +9,10 @@ size of the group. Each request still gets its own answer, and the same checks a
 
 If a shared transaction fails, its items are tried again each in a transaction of its own, so that
 one item's failure is never another's.
+
+What is done in the shared transaction is the intake use case's own preparing and storing
+(``usecases.items.Intake``, which hands itself in as the ``Batches``): this module only shares
+the transaction.
 """
 
 from __future__ import annotations
@@ -17,12 +21,36 @@ import dataclasses
 import logging
 import threading
 from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
+from services.intake.domain.items import ItemResult
 from services.intake.domain.validation import Validated
-from services.intake.store.intake import Intake, ItemResult
+from services.intake.store.items import Prepared
+from shared.db import UnitOfWork
 from shared.principal import Principal
 
 log = logging.getLogger(__name__)
+
+
+class Batches(Protocol):
+    """What a group's transaction runs: each kind's items prepared, then stored (in their order),
+    in a unit of work of its own (``usecases.items.Intake``)."""
+
+    unit_of_work: Callable[[], UnitOfWork]
+
+    def prepare(
+        self,
+        session: Any,
+        kind: str,
+        validated: Sequence[Validated],
+        principal: Principal | Sequence[Principal],
+        import_id: str | None = None,
+        *,
+        look_up_stored: bool = True,
+    ) -> Prepared: ...
+
+    def store(self, uow: UnitOfWork, prepared: Prepared) -> list[ItemResult]: ...
 
 
 @dataclasses.dataclass(eq=False)
@@ -37,7 +65,7 @@ class _Waiting:
 
 
 class GroupCommit:
-    def __init__(self, intake: Intake, max_items: int = 100) -> None:
+    def __init__(self, intake: Batches, max_items: int = 100) -> None:
         self.intake = intake
         self.max_items = max_items
         self._lock = threading.Lock()

@@ -24,7 +24,6 @@ from services.intake.store.tables import (
     import_outcome,
     intake_event,
 )
-from shared.csv_cells import csv_row
 from shared.db import driver_execute
 from shared.principal import Principal
 
@@ -108,6 +107,64 @@ def principal_of(job: Any) -> Principal:
     )
 
 
+def advance(
+    session: Session,
+    import_id: str,
+    previous_checkpoint: int,
+    *,
+    rows_read: int,
+    accepted: int,
+    duplicates: int,
+    rejected: int,
+    checkpoint_row: int | None,
+    finish: bool,
+) -> Any | None:
+    """Add a batch's counts to the running job and move its checkpoint (to ``checkpoint_row``,
+    unless None), finishing it if ``finish`` — only if the checkpoint is still at
+    ``previous_checkpoint`` and the job still running (not expired, not taken over). The updated
+    job, or None when it was not."""
+    values: dict[str, Any] = {
+        "rows_read": import_job.c.rows_read + rows_read,
+        "accepted": import_job.c.accepted + accepted,
+        "duplicates": import_job.c.duplicates + duplicates,
+        "rejected": import_job.c.rejected + rejected,
+        "heartbeat_at": sa.func.now(),
+    }
+    if checkpoint_row is not None:
+        values["checkpoint_row"] = checkpoint_row
+    if finish:
+        values |= {"status": "finished", "finished_at": sa.func.now()}
+    return session.execute(
+        import_job.update()
+        .where(
+            import_job.c.id == import_id,
+            import_job.c.checkpoint_row == previous_checkpoint,
+            import_job.c.status == "running",  # not expired meanwhile
+        )
+        .values(**values)
+        .returning(import_job)
+    ).first()
+
+
+def fail(session: Session, import_id: str, failure: str) -> Any | None:
+    """Fail the running job with its reason; the failed job, or None if it had ended meanwhile
+    (expired)."""
+    return session.execute(
+        import_job.update()
+        .where(import_job.c.id == import_id, import_job.c.status == "running")
+        .values(status="failed", failure=failure, finished_at=sa.func.now())
+        .returning(import_job)
+    ).first()
+
+
+def requeue(connection: Connection, import_id: str) -> None:
+    """Put the job back in the queue (a worker stopping mid-import), to resume after its
+    checkpoint."""
+    connection.execute(
+        import_job.update().where(import_job.c.id == import_id).values(status="queued")
+    )
+
+
 def erase_file(connection: Connection, import_id: str) -> None:
     """Erase an import's uploaded file (call in the transaction that ends the import)."""
     connection.execute(import_chunk.delete().where(import_chunk.c.import_id == import_id))
@@ -172,18 +229,18 @@ class ChunkReader(io.RawIOBase):
         return size
 
 
-def errors_csv(engine: Engine, import_id: str) -> Iterator[str]:
-    """The rejected rows as CSV, streamed from the database; every cell through the project's CSV
-    cell neutraliser (``shared.csv_cells``), so no stored text can open as a formula."""
-    yield csv_row(("row", "field", "message"))
-    with engine.connect() as connection:
-        rows = connection.execution_options(yield_per=2000).execute(
+def error_rows(session: Session, import_id: str) -> Iterator[Any]:
+    """The rejected rows' errors (row number, field, message) in row order, streamed from the
+    database (a server-side cursor), never read whole."""
+    yield from (
+        session.connection()
+        .execution_options(yield_per=2000)
+        .execute(
             sa.select(import_error.c.row_number, import_error.c.field, import_error.c.message)
             .where(import_error.c.import_id == import_id)
             .order_by(import_error.c.row_number)
         )
-        for number, field, message in rows:
-            yield csv_row((number, field, message))
+    )
 
 
 def job(session: Session, import_id: str) -> Any | None:

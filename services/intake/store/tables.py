@@ -85,7 +85,7 @@ intake_event = sa.Table(
 
 # --- whole-request idempotency (the Idempotency-Key header) ----------------------------------------
 #: A stored answer is replayed only to the same caller: ``caller`` is the SHA-256 of the role,
-#: organisation, subject and sorted pilots of the token that made it (``api.items.caller_key``),
+#: organisation, subject and sorted pilots of the token that made it (``usecases.items.caller_key``),
 #: so a token with the same subject and other pilots, role or organisation is another caller.
 idempotent_request = sa.Table(
     "idempotent_request",

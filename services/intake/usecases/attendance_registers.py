@@ -16,7 +16,8 @@ from typing import Any
 from services.intake.domain.cases import NOT_AN_OPEN_CASE
 from services.intake.domain.registers import REGISTER_SOURCE, Mark, change, default_kind
 from services.intake.store import audit, case_map, registers
-from services.intake.store.intake import Intake
+from services.intake.usecases.access import works_in
+from services.intake.usecases.items import Intake
 from shared.db import UnitOfWork
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.principal import Principal
@@ -33,7 +34,7 @@ def _activity(principal: Principal, intake: Intake, uow: UnitOfWork, activity_id
     activity = activities.get(activity_id)
     if activity is None:
         raise NotFound("No such activity.")
-    if principal.role != "admin" and activity.pilot_id not in principal.pilots:
+    if not works_in(principal, activity.pilot_id):
         raise Forbidden("Not an activity of your pilots.")
     return activity
 

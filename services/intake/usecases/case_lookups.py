@@ -11,6 +11,7 @@ from typing import Any
 from services.intake.domain.hetu import IdentityCode
 from services.intake.domain.pseudonym import Pseudonym, Pseudonymiser
 from services.intake.store import audit, case_map
+from services.intake.usecases.access import pilots_of
 from shared.db import UnitOfWork
 from shared.errors import Forbidden, NotFound
 from shared.principal import Principal
@@ -48,8 +49,9 @@ def look_up_cases(
     newest first; ``NotFound`` if there is none. The look-up is audited either way."""
     if principal.role not in LOOKERS:
         raise Forbidden(f"This needs one of the roles: {', '.join(LOOKERS)}.")
-    pilots = None if principal.role == "admin" else principal.pilots
-    found = case_map.find_open(uow.session, pseudonyms_of(client, pseudonymiser), pilots)
+    found = case_map.find_open(
+        uow.session, pseudonyms_of(client, pseudonymiser), pilots_of(principal)
+    )
     audit.record(uow.session, principal, ACTION, [c["case_id"] for c in found], purpose)
     uow.commit()
     if not found:

@@ -1,6 +1,8 @@
-"""The import worker: takes queued import jobs and feeds their rows, in batches, through the same
-intake path as the HTTP endpoints. Each batch's items, rejected rows, counts and checkpoint commit
-in one transaction, so a worker that dies resumes exactly after the last committed batch.
+"""The import worker (``turvaverkko worker intake imports``): takes queued import jobs and feeds
+their rows, in batches, through the same intake path as the HTTP endpoints. Each batch's items,
+rejected rows, counts and checkpoint commit in one transaction, so a worker that dies resumes
+exactly after the last committed batch. What is done with each batch, and how an import ends, is
+``usecases.importing``; this module is the pipeline that runs it.
 
 The work is a pipeline, so that the cores and the database are busy at once:
 
@@ -29,21 +31,17 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from services.intake.domain.files import FileFormatError, RowError, read_items
-from services.intake.domain.import_results import NO_SOURCE, rejected_source
 from services.intake.domain.pseudonym import Pseudonymiser
 from services.intake.domain.sealed_files import SealBroken
-from services.intake.domain.validation import validate_items
 from services.intake.store import imports
-from services.intake.store.intake import Intake, ItemResult, Prepared
-from services.intake.store.tables import import_job
-from shared.auth import Principal
+from services.intake.store.items import Prepared
+from services.intake.usecases import importing
+from services.intake.usecases.items import Intake
 from shared.config import Settings
 from shared.db import UnitOfWork, make_engine, make_session_factory
-from shared.messaging.envelope import Envelope, source_of
-from shared.messaging.events import EventType
+from shared.principal import Principal
 
 log = logging.getLogger(__name__)
-SOURCE = source_of("intake")
 
 _UNREADABLE = (
     "The stored file cannot be opened: the key it was sealed under is no longer configured. "
@@ -102,7 +100,9 @@ class ImportWorker:
         job = run.job
         if self.preparers == 0:
             done: Future[Prepared] = Future()
-            done.set_result(_prepare(self.intake, job.kind, items, run.principal, job.id, rows))
+            done.set_result(
+                importing.prepare_batch(self.intake, job.kind, items, run.principal, job.id, rows)
+            )
             return done
         if self._pool is None:
             # spawn, not fork: a forked child would share this process's database connections.
@@ -133,14 +133,7 @@ class ImportWorker:
 
     def expire(self) -> Sequence[Any]:
         """Fail the imports that have not ended within ``max_hours`` and erase their files."""
-        with self.intake.unit_of_work() as uow:
-            jobs = imports.expired(uow.session.connection(), self.max_hours)
-            for job in jobs:
-                uow.publish(_job_event(EventType.IMPORT_FAILED, job))
-            uow.commit()
-        for job in jobs:
-            log.warning("import %s expired: %s", job.id, job.failure)
-        return jobs
+        return importing.expire(self.intake.unit_of_work(), self.max_hours)
 
     def _run(self) -> None:
         while not self._stopping.is_set():
@@ -232,103 +225,32 @@ class ImportWorker:
         previous_checkpoint: int,
         finish: bool,
     ) -> None:
-        """On the writer thread: the batch's events (each with its row), rejected rows, the
-        outcome of each row that is not a new event, counts and checkpoint, in one transaction."""
+        """On the writer thread: the batch written (``usecases.importing.write_batch``), unless an
+        earlier batch of the run failed."""
         job = run.job
-
-        def record(uow: UnitOfWork, results: list[ItemResult]) -> None:
-            errors = [{"row": e.row, "field": e.field, "message": e.message} for e in unreadable]
-            outcomes: list[dict[str, Any]] = []
-            sources = prepared.sources or [NO_SOURCE] * len(items)
-            for (row, _), result, source in zip(items, results, sources, strict=True):
-                errors += [
-                    {
-                        "row": row,
-                        "field": error.get("pointer", "#").removeprefix("#").lstrip("/") or None,
-                        "message": error["detail"],
-                    }
-                    for error in result.errors
-                ]
-                if result.status == "duplicate" or (
-                    result.status == "rejected" and source != NO_SOURCE
-                ):
-                    outcomes.append(
-                        {
-                            "row": row,
-                            "outcome": result.status,
-                            "source_system": source[0],
-                            "source_id": source[1],
-                            "event_id": result.event_id,
-                        }
-                    )
-            if errors or outcomes:
-                imports.record_rows(uow.session, job.id, errors, outcomes)
-            counts = {s: sum(r.status == s for r in results) for s in ("accepted", "duplicate")}
-            values: dict[str, Any] = {
-                "rows_read": import_job.c.rows_read + len(batch),
-                "accepted": import_job.c.accepted + counts["accepted"],
-                "duplicates": import_job.c.duplicates + counts["duplicate"],
-                "rejected": import_job.c.rejected
-                + len(unreadable)
-                + sum(r.status == "rejected" for r in results),
-                "heartbeat_at": sa.func.now(),
-            }
-            if batch:
-                values["checkpoint_row"] = batch[-1][0]
-            if finish:
-                values |= {"status": "finished", "finished_at": sa.func.now()}
-            updated = uow.session.execute(
-                import_job.update()
-                .where(
-                    import_job.c.id == job.id,
-                    import_job.c.checkpoint_row == previous_checkpoint,
-                    import_job.c.status == "running",  # not expired meanwhile
-                )
-                .values(**values)
-                .returning(import_job)
-            ).first()
-            if updated is None:
-                raise CheckpointMoved(
-                    f"import {job.id}: the checkpoint is no longer at row {previous_checkpoint}"
-                )
-            if finish:
-                imports.erase_file(uow.session.connection(), job.id)
-                uow.publish(_job_event(EventType.IMPORT_FINISHED, updated))
-
         if run.failed:
             raise RuntimeError(f"import {job.id}: an earlier batch failed; this one is not written")
         try:
-            with self.intake.unit_of_work() as uow:
-                self.intake.write(uow, prepared, extra=record)
+            importing.write_batch(
+                self.intake.unit_of_work(),
+                self.intake,
+                job,
+                batch,
+                items,
+                unreadable,
+                prepared,
+                previous_checkpoint,
+                finish,
+            )
         except BaseException:
             run.failed = True
             raise
 
     def _fail(self, job: Any, failure: str) -> None:
-        log.warning("import %s failed: %s", job.id, failure)
-        with self.intake.unit_of_work() as uow:
-            updated = uow.session.execute(
-                import_job.update()
-                .where(import_job.c.id == job.id, import_job.c.status == "running")
-                .values(status="failed", failure=failure, finished_at=sa.func.now())
-                .returning(import_job)
-            ).first()
-            if updated is None:
-                return  # ended meanwhile (expired): its file is gone already
-            imports.erase_file(uow.session.connection(), job.id)
-            uow.publish(_job_event(EventType.IMPORT_FAILED, updated))
-            uow.commit()
+        importing.fail(self.intake.unit_of_work(), job, failure)
 
     def _requeue(self, job_id: str) -> None:
-        with self.engine.begin() as connection:
-            connection.execute(
-                import_job.update().where(import_job.c.id == job_id).values(status="queued")
-            )
-
-
-class CheckpointMoved(RuntimeError):
-    """A batch would not continue from the job's checkpoint: an earlier batch failed, or another
-    worker has taken the job over. Nothing of the batch is stored."""
+        importing.requeue(self.intake.unit_of_work(), job_id)
 
 
 class _Run:
@@ -352,53 +274,6 @@ class _Run:
             if not write.cancelled():
                 write.exception()
         self.writing.clear()
-
-
-def _job_event(event_type: str, job: Any) -> Envelope:
-    """What notifications needs to tell the uploader: counts, never rows."""
-    data = {
-        "import_id": job.id,
-        "kind": job.kind,
-        "status": job.status,
-        "rows_read": job.rows_read,
-        "accepted": job.accepted,
-        "duplicates": job.duplicates,
-        "rejected": job.rejected,
-        "uploaded_by": job.created_by,
-        "uploaded_by_role": job.created_by_role,
-        "organisation": job.created_by_org,
-    }
-    if job.failure:
-        data["failure"] = job.failure
-    return Envelope.new(event_type, SOURCE, data, subject=f"import/{job.id}")
-
-
-def _prepare(
-    intake: Intake,
-    kind: str,
-    items: list[Any],
-    principal: Principal,
-    import_id: str,
-    rows: list[int],
-) -> Prepared:
-    validated = validate_items(kind, items)
-    with intake.unit_of_work() as uow:  # reads only; rolled back at the end
-        prepared = intake.prepare(
-            uow.session, kind, validated, principal, import_id, for_copy=True, row_numbers=rows
-        )
-    # Each row's source pair for its results: as loaded; a row already rejected, as it may be
-    # kept (``domain.import_results``). A row found a duplicate or rejected later in ``store``
-    # (a twin, stored meanwhile) has a valid pair: no other than an accepted row's.
-    rejected = {r.index for r in prepared.results if r.status == "rejected"}
-    prepared.sources = [
-        rejected_source(kind, raw, item)
-        if index in rejected
-        else (item["source_system"], item["source_id"])
-        if item is not None
-        else NO_SOURCE
-        for index, (raw, (item, _)) in enumerate(zip(items, validated, strict=True))
-    ]
-    return prepared
 
 
 #: In a preparer process: its own Intake, with its own database connection.
@@ -435,7 +310,7 @@ def _prepare_in_preparer(
     kind: str, items: list[Any], principal: Principal, import_id: str, rows: list[int]
 ) -> Prepared:
     assert _preparer_intake is not None, "the pool's initializer did not run"
-    return _prepare(_preparer_intake, kind, items, principal, import_id, rows)
+    return importing.prepare_batch(_preparer_intake, kind, items, principal, import_id, rows)
 
 
 def make_intake(settings: Settings, engine: Engine) -> Intake:
