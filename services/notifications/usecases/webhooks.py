@@ -89,7 +89,8 @@ def register(
 
 def get_webhook(principal: Principal, uow: UnitOfWork, endpoint_id: str) -> dict[str, Any]:
     """One live endpoint of the caller's; never its secrets."""
-    return store.get(uow.session, endpoint_id, own_organisation(principal))
+    own = own_organisation(principal)
+    return store.get(uow.session, endpoint_id, own)
 
 
 def change(
@@ -120,7 +121,8 @@ def change(
 def withdraw(principal: Principal, uow: UnitOfWork, endpoint_id: str) -> None:
     """Withdraw the endpoint; what was still to be sent to it is cancelled, and its secrets
     are erased."""
-    store.delete(uow.session, endpoint_id, own_organisation(principal))
+    own = own_organisation(principal)
+    store.delete(uow.session, endpoint_id, own)
     uow.commit()
 
 
