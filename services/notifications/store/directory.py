@@ -130,7 +130,7 @@ def apply_pilot(event: Envelope, uow: UnitOfWork) -> None:
 
 def lock_pilot(session: Session, pilot_id: str) -> None:
     """Hold the pilot's id until the transaction ends: its publication and an event waiting for
-    it (``store.fanout``) take it, so the one that commits second sees what the first did."""
+    it (``usecases.fanout``) take it, so the one that commits second sees what the first did."""
     key = sa.func.hashtextextended(f"notifications.pilot/{pilot_id}", 0)
     session.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
 
