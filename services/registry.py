@@ -13,7 +13,7 @@ from services.notifications.consumers.dead_letters import (
     DeadLetterWatcher,
     build_dead_letter_watcher,
 )
-from services.notifications.consumers.sender import build_sender
+from services.notifications.workers.sender import build_sender
 from services.pilots.consumers import CONSUMERS as PILOTS_CONSUMERS
 from services.pilots.workers.scheduler import build_scheduler
 from shared.messaging.consumer import ConsumerSpec

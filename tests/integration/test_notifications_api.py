@@ -389,3 +389,14 @@ def test_admins_read_the_delivery_log_and_switch_rules(
         client.put("/v1/rules/task.due", json={"enabled": "maybe"}, headers=admin(settings)), 422
     )
     assert [e["pointer"] for e in bad["errors"]] == ["#/enabled"]
+
+
+def test_a_rule_not_found_is_not_named_back(client: FlaskClient, settings: Settings) -> None:
+    """The path's text is what the caller sent: a 404's detail does not repeat it."""
+    sent = "case.not-a-rule-at-all"
+    for answer in (
+        client.get(f"/v1/rules/{sent}", headers=admin(settings)),
+        client.put(f"/v1/rules/{sent}", json={"enabled": False}, headers=admin(settings)),
+    ):
+        problem = assert_problem(answer, 404)
+        assert problem["detail"] == "No rule for this event type."

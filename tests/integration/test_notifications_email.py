@@ -18,8 +18,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
 from services.notifications.consumers import RULES_CONSUMER
-from services.notifications.consumers.sender import Sender
 from services.notifications.domain.digests import HELSINKI
+from services.notifications.workers.sender import Sender
 from shared.config import Settings
 from shared.db import UnitOfWork, make_session_factory
 from shared.messaging import topology

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from services.notifications.app import create_app
-from services.notifications.consumers.sender import Sender
 from services.notifications.store.retention import erase_expired
+from services.notifications.workers.sender import Sender
 from shared.config import Settings
 from tests.support.notifications import empty_notifications, loopback_allowed
 

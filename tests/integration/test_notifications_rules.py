@@ -25,9 +25,9 @@ from services.intake.store import imports
 from services.intake.workers.imports import ImportWorker
 from services.notifications.consumers import RULES_CONSUMER
 from services.notifications.consumers.dead_letters import DEAD_LETTERS, DeadLetterWatcher
-from services.notifications.consumers.sender import Sender
 from services.notifications.domain.rules import RULES
 from services.notifications.store.deliveries import claim
+from services.notifications.workers.sender import Sender
 from services.pilots.consumers import CASE_EVENTS
 from services.pilots.workers.scheduler import run_checks
 from services.registry import consumer_queues

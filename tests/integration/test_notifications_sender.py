@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
 from services.notifications.consumers import RULES_CONSUMER
-from services.notifications.consumers.sender import Pass, Sender
+from services.notifications.workers.sender import Pass, Sender
 from shared.config import Settings
 from shared.db import UnitOfWork, make_session_factory
 from shared.messaging.consumer import Consumer

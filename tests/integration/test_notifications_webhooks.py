@@ -40,12 +40,12 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from services.notifications.adapters.outcome import Sent
 from services.notifications.adapters.webhooks import WebhookClient, new_secret
 from services.notifications.app import create_app
 from services.notifications.consumers import RULES_CONSUMER
-from services.notifications.consumers.sender import Sender
+from services.notifications.domain.outcome import Sent
 from services.notifications.domain.signing_secrets import SealedSecret, SigningSecrets
+from services.notifications.workers.sender import Sender
 from shared import migrations
 from shared.config import Settings
 from shared.db import UnitOfWork, make_session_factory

@@ -14,7 +14,7 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from services.notifications.adapters.outcome import DELIVERED, Sent
+from services.notifications.domain.outcome import DELIVERED, Sent
 from shared.config import Settings
 
 

@@ -41,7 +41,7 @@ from typing import Any
 import httpx
 from standardwebhooks.webhooks import Webhook
 
-from services.notifications.adapters.outcome import DELIVERED, Sent
+from services.notifications.domain.outcome import DELIVERED, Sent
 from services.notifications.domain.targets import (
     IPAddress,
     IPNetwork,

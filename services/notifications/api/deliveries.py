@@ -12,8 +12,8 @@ from services.notifications.api.schemas import (
     DeliveryPage,
     DeliveryQuery,
 )
-from services.notifications.store import deliveries
-from shared.auth import require_roles
+from services.notifications.usecases import deliveries
+from shared.auth import current_principal, require_roles
 from shared.resources import page
 from shared.service import ApiBlueprint as Blueprint
 from shared.service import service_context
@@ -35,7 +35,9 @@ class Deliveries(MethodView):
         """Newest first; filter by status (`failed` shows what gave up after its retries),
         channel, event type, kind, recipient or webhook endpoint."""
         with service_context().unit_of_work() as uow:
-            rows = deliveries.page_log(uow.session, query, query["cursor"], query["limit"])
+            rows = deliveries.list_deliveries(
+                current_principal(), uow, query, query["cursor"], query["limit"]
+            )
         body, headers = page(rows, query["limit"], "id")
         return body, 200, headers
 
@@ -47,4 +49,4 @@ class Delivery(MethodView):
     def get(self, delivery_id: int) -> dict[str, Any]:
         """One delivery and every attempt: when, how long, the status code or error."""
         with service_context().unit_of_work() as uow:
-            return deliveries.get_logged(uow.session, delivery_id)
+            return deliveries.get_delivery(current_principal(), uow, delivery_id)

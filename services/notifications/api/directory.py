@@ -11,11 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import request
 from flask.views import MethodView
 from marshmallow import ValidationError
-from werkzeug.exceptions import Forbidden
 
 from services.notifications.api.schemas import (
     ORGANISATION,
@@ -27,11 +25,10 @@ from services.notifications.api.schemas import (
     RecipientQuery,
     RecipientSchema,
 )
-from services.notifications.store import directory
-from services.notifications.store.tables import organisation_contact, recipient
-from shared.auth import Principal, current_principal, require_roles
+from services.notifications.usecases import directory
+from shared.auth import current_principal, require_roles
 from shared.http import unprocessable
-from shared.resources import decode_cursor, etag, if_match, page
+from shared.resources import etag, if_match, page
 from shared.service import ApiBlueprint as Blueprint
 from shared.service import service_context
 
@@ -55,21 +52,11 @@ class Recipients(MethodView):
     @require_roles("admin")
     def get(self, query: dict[str, Any]) -> Any:
         """The directory, by subject; filter by role or organisation."""
-        stmt = sa.select(recipient)
-        if "role" in query:
-            stmt = stmt.where(recipient.c.role == query["role"])
-        if "organisation" in query:
-            stmt = stmt.where(recipient.c.organisation == query["organisation"])
-        after = decode_cursor(query["cursor"])
-        if after is not None:
-            stmt = stmt.where(recipient.c.subject > after)
+        filters: dict[str, Any] = {k: query[k] for k in ("role", "organisation") if k in query}
         with service_context().unit_of_work() as uow:
-            rows = [
-                dict(r)
-                for r in uow.session.execute(
-                    stmt.order_by(recipient.c.subject).limit(query["limit"] + 1)
-                ).mappings()
-            ]
+            rows = directory.list_recipients(
+                current_principal(), uow, filters, query["cursor"], query["limit"]
+            )
         body, headers = page(rows, query["limit"], "subject")
         return body, 200, headers
 
@@ -80,7 +67,7 @@ class Recipient(MethodView):
     @require_roles("admin")
     def get(self, subject: str) -> Any:
         with service_context().unit_of_work() as uow:
-            row = directory.get_row(uow.session, recipient, "subject", subject, "recipient")
+            row = directory.get_recipient(current_principal(), uow, subject)
         return row, 200, etag(row["version"])
 
     @blp.arguments(RecipientIn)
@@ -92,12 +79,10 @@ class Recipient(MethodView):
     def put(self, data: dict[str, Any], subject: str) -> Any:
         """Add a user to the directory (201) or replace their entry (200, with `If-Match`)."""
         check_path("subject", subject, SUBJECT)
-        expected = expected_version()
         with service_context().unit_of_work() as uow:
-            row, created = directory.put_versioned(
-                uow.session, recipient, "subject", subject, data, expected
+            row, created = directory.put_recipient(
+                current_principal(), uow, subject, data, expected_version
             )
-            uow.commit()
         return row, 201 if created else 200, etag(row["version"])
 
 
@@ -110,15 +95,6 @@ def check_path(name: str, value: str, rule: Any) -> None:
         raise unprocessable([{"parameter": name, "detail": detail}]) from None
 
 
-def _ensure_organisation(principal: Principal, organisation: str) -> None:
-    """Admins manage every organisation's contact; an integration its own organisation's."""
-    if principal.role == "admin":
-        return
-    if principal.role == "integration" and principal.organisation == organisation:
-        return
-    raise Forbidden("Only an admin or the organisation's own integration may do this.")
-
-
 @blp.route("/organisations/<string:organisation>/contact")
 class OrganisationContact(MethodView):
     @blp.response(200, ContactSchema)
@@ -126,11 +102,8 @@ class OrganisationContact(MethodView):
     def get(self, organisation: str) -> Any:
         """Who hears of the organisation's integration's imports."""
         check_path("organisation", organisation, ORGANISATION)
-        _ensure_organisation(current_principal(), organisation)
         with service_context().unit_of_work() as uow:
-            row = directory.get_row(
-                uow.session, organisation_contact, "organisation", organisation, "contact"
-            )
+            row = directory.get_contact(current_principal(), uow, organisation)
         return row, 200, etag(row["version"])
 
     @blp.arguments(ContactIn)
@@ -143,11 +116,8 @@ class OrganisationContact(MethodView):
         """Name the contact (201), or replace them (200, with `If-Match`). They are told by
         e-mail when an import the integration uploaded finishes or fails."""
         check_path("organisation", organisation, ORGANISATION)
-        _ensure_organisation(current_principal(), organisation)
-        expected = expected_version()
         with service_context().unit_of_work() as uow:
-            row, created = directory.put_versioned(
-                uow.session, organisation_contact, "organisation", organisation, data, expected
+            row, created = directory.put_contact(
+                current_principal(), uow, organisation, data, expected_version
             )
-            uow.commit()
         return row, 201 if created else 200, etag(row["version"])

@@ -21,8 +21,7 @@ from services.notifications.api.schemas import (
     PreferencesSchema,
     UnreadSchema,
 )
-from services.notifications.domain.messages import render
-from services.notifications.store import directory, inbox
+from services.notifications.usecases import inbox
 from shared.auth import ROLES, current_principal, require_roles
 from shared.resources import etag, if_match, page
 from shared.service import ApiBlueprint as Blueprint
@@ -36,27 +35,8 @@ blp = Blueprint(
 )
 
 
-def shown(item: dict[str, Any], language: str) -> dict[str, Any]:
-    """An inbox row as the UI shows it: rendered in the reader's language, with absolute links."""
-    base = service_context().settings.notifications_link_base.rstrip("/")
-    message = render(item["template"], language, item["params"])
-    digested = item["params"].get("items", []) if item["template"] == "digest" else []
-    items = [
-        {
-            "kind": sub["template"],
-            "title": render(sub["template"], language, sub["params"]).title,
-            "link": base + sub["link"],
-        }
-        for sub in digested
-    ]
-    return item | {
-        "kind": item["template"],
-        "title": message.title,
-        "text": message.text,
-        "link": base + item["link"],
-        "read": item["read_at"] is not None,
-        "items": items,
-    }
+def _link_base() -> str:
+    return service_context().settings.notifications_link_base
 
 
 @blp.route("")
@@ -66,13 +46,16 @@ class Inbox(MethodView):
     @require_roles(*ROLES)
     def get(self, query: dict[str, Any]) -> Any:
         """Your notifications: unread first, then read, newest first in each."""
-        subject = current_principal().subject
         with service_context().unit_of_work() as uow:
-            rows = inbox.page(
-                uow.session, subject, query["cursor"], query["limit"], query.get("unread", False)
+            rows = inbox.list_notifications(
+                current_principal(),
+                uow,
+                query["cursor"],
+                query["limit"],
+                query.get("unread", False),
+                _link_base(),
             )
-            language = directory.language_of(uow.session, subject)
-        body, headers = page([shown(r, language) for r in rows], query["limit"], "position")
+        body, headers = page(rows, query["limit"], "position")
         return body, 200, headers
 
 
@@ -82,7 +65,7 @@ class UnreadCount(MethodView):
     @require_roles(*ROLES)
     def get(self) -> dict[str, int]:
         with service_context().unit_of_work() as uow:
-            return {"unread": inbox.unread_count(uow.session, current_principal().subject)}
+            return {"unread": inbox.unread_count(current_principal(), uow)}
 
 
 @blp.route("/read")
@@ -94,10 +77,7 @@ class MarkAll(MethodView):
         """Mark all your unread notifications read — up to `up_to` if given, so that one that
         arrived since you looked stays unread."""
         with service_context().unit_of_work() as uow:
-            marked = inbox.mark_all_read(
-                uow.session, current_principal().subject, (data or {}).get("up_to")
-            )
-            uow.commit()
+            marked = inbox.mark_all_read(current_principal(), uow, (data or {}).get("up_to"))
         return {"marked": marked}
 
 
@@ -107,11 +87,8 @@ class Item(MethodView):
     @require_roles(*ROLES)
     def get(self, item_id: int) -> dict[str, Any]:
         """One of your notifications (an e-mail links here)."""
-        subject = current_principal().subject
         with service_context().unit_of_work() as uow:
-            item = inbox.get(uow.session, subject, item_id)
-            language = directory.language_of(uow.session, subject)
-        return shown(item, language)
+            return inbox.get_notification(current_principal(), uow, item_id, _link_base())
 
 
 @blp.route("/<int(max=9223372036854775807):item_id>/read")
@@ -120,12 +97,8 @@ class MarkOne(MethodView):
     @require_roles(*ROLES)
     def post(self, item_id: int) -> dict[str, Any]:
         """Mark one of your notifications read (marking it again changes nothing)."""
-        subject = current_principal().subject
         with service_context().unit_of_work() as uow:
-            item = inbox.mark_read(uow.session, subject, item_id)
-            language = directory.language_of(uow.session, subject)
-            uow.commit()
-        return shown(item, language)
+            return inbox.mark_read(current_principal(), uow, item_id, _link_base())
 
 
 @blp.route("/preferences")
@@ -136,7 +109,7 @@ class Preferences(MethodView):
         """How you are told, per channel — `immediate`, a daily `digest`, or `off` — and in
         which language (none: the directory's)."""
         with service_context().unit_of_work() as uow:
-            found = directory.preferences(uow.session, current_principal().subject)
+            found = inbox.preferences(current_principal(), uow)
         return found, 200, etag(found["version"])
 
     @blp.arguments(PreferencesIn)
@@ -148,8 +121,6 @@ class Preferences(MethodView):
         """Choose per channel; send `If-Match` with the ETag you read (`"0"` before you first
         chose)."""
         expected = if_match()
-        subject = current_principal().subject
         with service_context().unit_of_work() as uow:
-            row = directory.put_preferences(uow.session, subject, data, expected)
-            uow.commit()
+            row = inbox.choose_preferences(current_principal(), uow, data, expected)
         return row, 200, etag(row["version"])

@@ -6,11 +6,9 @@ from typing import Any
 
 from flask import Response, jsonify
 from flask.views import MethodView
-from werkzeug.exceptions import NotFound
 
 from services.notifications.api.schemas import RuleIn, RuleSchema
-from services.notifications.domain.rules import RULES, Rule
-from services.notifications.store import directory
+from services.notifications.usecases import rules
 from shared.auth import current_principal, require_roles
 from shared.resources import etag, if_match
 from shared.service import ApiBlueprint as Blueprint
@@ -24,19 +22,6 @@ blp = Blueprint(
 )
 
 
-def _shown(rule: Rule, setting: dict[str, Any] | None) -> dict[str, Any]:
-    return {
-        "event_type": rule.event_type,
-        "description": rule.description,
-        "template": rule.template,
-        "webhooks": bool(rule.webhook_fields),
-        "enabled": setting["enabled"] if setting else True,
-        "version": setting["version"] if setting else 0,
-        "updated_by": setting["updated_by"] if setting else None,
-        "updated_at": setting["updated_at"] if setting else None,
-    }
-
-
 @blp.route("")
 class Rules(MethodView):
     @blp.response(200, RuleSchema(many=True))
@@ -44,8 +29,7 @@ class Rules(MethodView):
     def get(self) -> list[dict[str, Any]]:
         """Every rule, on unless an admin switched it off."""
         with service_context().unit_of_work() as uow:
-            settings = directory.rule_settings(uow.session)
-        return [_shown(rule, settings.get(t)) for t, rule in sorted(RULES.items())]
+            return rules.list_rules(current_principal(), uow)
 
 
 @blp.route("/<string:event_type>")
@@ -54,10 +38,8 @@ class RuleResource(MethodView):
     @require_roles("admin")
     def get(self, event_type: str) -> Response:
         """One rule, with its version as the `ETag`."""
-        rule = _rule(event_type)
         with service_context().unit_of_work() as uow:
-            setting = directory.rule_settings(uow.session).get(event_type)
-        shown = _shown(rule, setting)
+            shown = rules.get_rule(current_principal(), uow, event_type)
         return _answer(shown)
 
     @blp.arguments(RuleIn)
@@ -69,21 +51,11 @@ class RuleResource(MethodView):
         """Switch a rule off (`enabled: false`) or on, with `If-Match` naming the version read
         (`"0"` for a rule never switched); events that arrive while it is off tell no one and
         are not told later."""
-        rule = _rule(event_type)
-        expected = if_match()
         with service_context().unit_of_work() as uow:
-            setting = directory.set_rule(
-                uow.session, event_type, data["enabled"], current_principal().subject, expected
+            shown = rules.switch_rule(
+                current_principal(), uow, event_type, data["enabled"], if_match
             )
-            uow.commit()
-        return _answer(_shown(rule, setting))
-
-
-def _rule(event_type: str) -> Rule:
-    rule = RULES.get(event_type)
-    if rule is None:
-        raise NotFound(f"No rule for {event_type!r}.")
-    return rule
+        return _answer(shown)
 
 
 def _answer(shown: dict[str, Any]) -> Response:

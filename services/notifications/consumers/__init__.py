@@ -1,15 +1,16 @@
-"""The events the notifications service consumes: one `ConsumerSpec` per queue.
+"""The events the notifications service consumes: one `ConsumerSpec` per queue, and its handlers.
 
 ``rules`` keeps the copy of the pilots and their members (``pilot.published``, which also tells
 the events that waited for their pilot) and applies the rules to every event a rule covers: it
-writes inbox items and deliveries, never sends. A batch of events takes the locks of the pilots
-it will write gathered items for (or wait for) first, in one order (``store.fanout.on_events``).
-Two workers that are not consumers of domain events run beside it: the ``sender``
-(`consumers/sender.py`) and the ``dead-letters`` watcher (`consumers/dead_letters.py`).
+writes inbox items and deliveries, never sends. Its handlers are the use cases of
+``usecases/fanout.py`` (what happens when an event comes); a batch of events takes the locks of
+the pilots it will write gathered items for (or wait for) first, in one order (``on_events``).
+The ``dead-letters`` watcher (`consumers/dead_letters.py`) consumes the raw messages any consumer
+dead-lettered. The ``sender``, a poller, is in ``workers/sender.py``.
 """
 
 from services.notifications.domain.rules import RULES
-from services.notifications.store.fanout import (
+from services.notifications.usecases.fanout import (
     on_event,
     on_events,
     on_pilot_published,

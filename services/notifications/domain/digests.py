@@ -9,10 +9,11 @@ most one digest per channel per day, and a message held after today's slot waits
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-#: Digests follow the working day of the people who read them.
-HELSINKI = ZoneInfo("Europe/Helsinki")
+#: Digests follow the working day of the people who read them (the one calendar, Finnish time).
+from shared.calendar import HELSINKI
+
+__all__ = ["HELSINKI", "digest_slot"]
 
 
 def digest_slot(now: datetime, hour: int) -> datetime:

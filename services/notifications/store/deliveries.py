@@ -29,7 +29,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from services.notifications.adapters.outcome import Sent
+from services.notifications.domain.outcome import Sent
 from services.notifications.domain.signing_secrets import SealedSecret
 from services.notifications.store.tables import (
     delivery,

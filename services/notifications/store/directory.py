@@ -130,7 +130,7 @@ def apply_pilot(event: Envelope, uow: UnitOfWork) -> None:
 
 def lock_pilot(session: Session, pilot_id: str) -> None:
     """Hold the pilot's id until the transaction ends: its publication and an event waiting for
-    it (``store.fanout``) take it, so the one that commits second sees what the first did."""
+    it (``usecases.fanout``) take it, so the one that commits second sees what the first did."""
     key = sa.func.hashtextextended(f"notifications.pilot/{pilot_id}", 0)
     session.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
 
@@ -210,6 +210,19 @@ def set_rule(
 # --- the directory's resources ----------------------------------------------------------------
 
 
+def page_recipients(
+    session: Session, filters: dict[str, Any], cursor: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """Up to ``limit + 1`` directory entries by subject, after the cursor (a subject);
+    ``filters``: ``role``, ``organisation``."""
+    stmt = sa.select(recipient)
+    if "role" in filters:
+        stmt = stmt.where(recipient.c.role == filters["role"])
+    if "organisation" in filters:
+        stmt = stmt.where(recipient.c.organisation == filters["organisation"])
+    return records.page_rows(session, stmt, recipient.c.subject, cursor, limit)
+
+
 def put_versioned(
     session: Session,
     table: sa.Table,
@@ -246,6 +259,32 @@ def put_versioned(
 
 def get_row(session: Session, table: sa.Table, key: str, value: str, what: str) -> dict[str, Any]:
     return records.get(session, table, key, value, what)
+
+
+def get_recipient(session: Session, subject: str) -> dict[str, Any]:
+    """The user's directory entry; not found if they have none."""
+    return get_row(session, recipient, "subject", subject, "recipient")
+
+
+def put_recipient(
+    session: Session, subject: str, values: dict[str, Any], expected_version: int | None
+) -> tuple[dict[str, Any], bool]:
+    """Create the user's entry, or replace it from ``expected_version`` (``put_versioned``)."""
+    return put_versioned(session, recipient, "subject", subject, values, expected_version)
+
+
+def get_contact(session: Session, organisation: str) -> dict[str, Any]:
+    """The organisation's contact person; not found if it has none."""
+    return get_row(session, organisation_contact, "organisation", organisation, "contact")
+
+
+def put_contact(
+    session: Session, organisation: str, values: dict[str, Any], expected_version: int | None
+) -> tuple[dict[str, Any], bool]:
+    """Name the organisation's contact, or replace them from ``expected_version``."""
+    return put_versioned(
+        session, organisation_contact, "organisation", organisation, values, expected_version
+    )
 
 
 def preferences(session: Session, subject: str) -> dict[str, Any]:

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 
 from services.notifications.domain.signing_secrets import SealedSecret
 from services.notifications.store.tables import delivery, webhook_endpoint, webhook_secret
+from shared import records
 from shared.errors import NotFound
-from shared.paging import decode_cursor, stale
+from shared.paging import stale
 
 _secret_created_at = (
     sa.select(sa.func.max(webhook_secret.c.created_at))
@@ -60,11 +61,7 @@ def page(
     stmt = sa.select(*_PUBLIC).where(webhook_endpoint.c.deleted_at.is_(None))
     if organisation is not None:
         stmt = stmt.where(webhook_endpoint.c.organisation == organisation)
-    after = decode_cursor(cursor)
-    if after is not None:
-        stmt = stmt.where(webhook_endpoint.c.id > after)
-    rows = session.execute(stmt.order_by(webhook_endpoint.c.id).limit(limit + 1)).mappings()
-    return [dict(r) for r in rows]
+    return records.page_rows(session, stmt, webhook_endpoint.c.id, cursor, limit)
 
 
 def get(session: Session, endpoint_id: str, organisation: str | None) -> dict[str, Any]:

@@ -32,8 +32,9 @@ from typing import Any, Protocol
 from services.notifications.adapters.dead_letter_queues import Letter
 from services.notifications.store import dead_letters as store
 from services.notifications.store.dead_letters import Death
+from services.notifications.usecases.access import admins_only
 from shared.db import UnitOfWork
-from shared.errors import Conflict, Forbidden
+from shared.errors import Conflict
 from shared.principal import Principal
 
 log = logging.getLogger(__name__)
@@ -70,8 +71,7 @@ class Broker(Protocol):
 
 
 def _admins_only(principal: Principal) -> None:
-    if principal.role != "admin":
-        raise Forbidden("Only admins handle dead letters.")
+    admins_only(principal, "Only admins handle dead letters.")
 
 
 # --- the watcher ------------------------------------------------------------------------------

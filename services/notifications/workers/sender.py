@@ -41,10 +41,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from services.notifications.adapters.mail import Mailer, compose
-from services.notifications.adapters.outcome import Sent
 from services.notifications.adapters.webhooks import WebhookClient
 from services.notifications.domain.digests import digest_slot
 from services.notifications.domain.messages import email_text, render
+from services.notifications.domain.outcome import Sent
 from services.notifications.domain.retries import RetryPolicy
 from services.notifications.domain.signing_secrets import SecretUnreadable, SigningSecrets
 from services.notifications.store.deliveries import Claimed, claim, make_digests, record
