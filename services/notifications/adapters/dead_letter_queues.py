@@ -105,6 +105,8 @@ class Browse:
         self._channel = channel
         self.queue = queue
         self.depth = depth
+        #: Messages this browse took out of the queue (replayed or discarded).
+        self.removed = 0
 
     def __iter__(self) -> Iterator[Letter]:
         """The messages from the head, each once, up to the depth the queue had at the start."""
@@ -160,6 +162,7 @@ class Browse:
             self._channel.basic_ack(letter.delivery_tag)
         except _BROKER_ERRORS as exc:
             raise BrokerUnavailable(repr(exc)) from exc
+        self.removed += 1
 
     def return_skipped(self) -> None:
         """Every message taken and not acknowledged, back to the queue's head (tag 0 with
@@ -247,10 +250,27 @@ class DeadLetterQueues:
             finally:
                 if channel.is_open:
                     browse.return_skipped()
+                    self._settle(channel, browse)
         except _BROKER_ERRORS as exc:
             raise BrokerUnavailable(repr(exc)) from exc
         finally:
             _close(connection)  # returns anything still held, and frees the lock
+
+    def _settle(self, channel: BlockingChannel, browse: Browse) -> None:
+        """Hold the lock until the queue has taken back what the browse returned: a
+        ``basic.nack`` is not confirmed, and a quorum queue applies it a moment later, so a
+        browse that began at once could count the queue short and stop before the messages
+        still on their way back (it then missed a dead letter it was asked to replay). The
+        queue holds at least what it held at the start less what the browse removed once they
+        are back; a browse waits for that, up to ``LOCK_WAIT_SECONDS``."""
+        expected = browse.depth - browse.removed
+        deadline = time.monotonic() + self.lock_wait
+        name = dead_letter_queue(browse.queue)
+        while time.monotonic() < deadline:
+            if channel.queue_declare(name, passive=True).method.message_count >= expected:
+                return
+            time.sleep(_LOCK_POLL_SECONDS / 10)
+        log.warning("a dead-letter queue had not taken back its browsed messages in time")
 
     def _lock(self, connection: pika.BlockingConnection, queue: str) -> BlockingChannel:
         """A channel of ``connection`` once it holds ``queue``'s lock (its exclusive queue)."""
