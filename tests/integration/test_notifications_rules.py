@@ -29,7 +29,7 @@ from services.notifications.domain.rules import RULES
 from services.notifications.store.deliveries import claim
 from services.notifications.workers.sender import Sender
 from services.pilots.consumers import CASE_EVENTS
-from services.pilots.workers.scheduler import run_checks
+from services.pilots.usecases.scheduled_checks import run_checks
 from services.registry import consumer_queues
 from shared.calendar import HELSINKI
 from shared.config import Settings

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from services.pilots.consumers import CASE_EVENTS
 from services.pilots.store import audit
-from services.pilots.workers.scheduler import run_checks
+from services.pilots.usecases.scheduled_checks import run_checks
 from shared.calendar import HELSINKI
 from shared.config import Settings
 from shared.db import UnitOfWork, make_session_factory

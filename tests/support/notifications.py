@@ -530,7 +530,7 @@ def task_event(kind: str, assignee: str, pilot_id: str, due_on: str = "2026-11-2
 def idle_event(
     pilot_id: str, responsible_worker: str | None = None, at: datetime | None = None
 ) -> Envelope:
-    """``case.idle`` as the pilots scheduler publishes it (``workers.scheduler.run_checks``),
+    """``case.idle`` as the pilots scheduler publishes it (``usecases.scheduled_checks.run_checks``),
     made at ``at`` (the scheduler's tick) if given."""
     case_id = str(uuid.uuid4())
     event = Envelope.new(

@@ -1,6 +1,6 @@
 """The retention pass: ended cases past ``CASE_RETENTION_MONTHS`` made anonymous, a batch per
 transaction, until none is due (``store/retention.py`` says what is erased and what is kept).
-The scheduler's worker runs it after its checks; it logs how many cases it made anonymous —
+The scheduler's worker (``workers/scheduler.py``) runs it after its checks; it logs how many cases it made anonymous —
 never which."""
 
 from __future__ import annotations
