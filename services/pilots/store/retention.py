@@ -10,9 +10,9 @@ id. The roll-up's own link from that id to the pseudonym is erased too once no c
 person that is not anonymous names it. A later referral of the same young person opens a new
 case with nothing linking it to the erased one.
 
-Each case is locked (``SKIP LOCKED``: two workers share the work) and made anonymous with its
-``case.anonymised`` event in one transaction, so intake drops its case map entry exactly when the
-case loses its link.
+Each case is locked (``SKIP LOCKED``: two workers share the work); ``usecases/retention.py``
+makes it anonymous and publishes its ``case.anonymised`` in one transaction, so intake drops its
+case map entry exactly when the case loses its link.
 """
 
 from __future__ import annotations
@@ -31,11 +31,7 @@ from services.pilots.store.tables import (
     pilot_case,
     timeline_entry,
 )
-from shared.db import UnitOfWork
-from shared.messaging.envelope import Envelope, source_of
-from shared.messaging.events import EventType
 
-SOURCE = source_of("pilots")
 ERASED_KEY = "erased"
 ERASED_TEXT = "(erased)"
 #: The free text of a move kept on the timeline.
@@ -55,9 +51,8 @@ def due(session: Session, cutoff: datetime, limit: int) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
-def anonymise(uow: UnitOfWork, case: dict[str, Any], now: datetime) -> None:
+def anonymise(session: Session, case: dict[str, Any], now: datetime) -> None:
     """Erase the case's link to its young person and the free text about them."""
-    session = uow.session
     erased = f"erased:{case['id']}"
     t = timeline_entry.c
     summary: Any = t.summary
@@ -99,11 +94,3 @@ def anonymise(uow: UnitOfWork, case: dict[str, Any], now: datetime) -> None:
             .where(agg_person.c.person == person)
             .values(person=sa.func.concat("erased:", agg_person.c.id))
         )
-    uow.publish(
-        Envelope.new(
-            EventType.CASE_ANONYMISED,
-            SOURCE,
-            {"case_id": case["id"], "pilot_id": case["pilot_id"]},
-            subject=f"case/{case['id']}",
-        )
-    )

@@ -14,8 +14,11 @@ from sqlalchemy.orm import Session
 from services.pilots.store import retention
 from shared.calendar import months_before
 from shared.db import UnitOfWork
+from shared.messaging.envelope import Envelope, source_of
+from shared.messaging.events import EventType
 
 log = logging.getLogger(__name__)
+SOURCE = source_of("pilots")
 
 
 def run_retention(sessions: Callable[[], Session], now: datetime, months: int, batch: int) -> int:
@@ -26,7 +29,15 @@ def run_retention(sessions: Callable[[], Session], now: datetime, months: int, b
         with UnitOfWork(sessions) as uow:
             cases = retention.due(uow.session, cutoff, batch)
             for case in cases:
-                retention.anonymise(uow, case, now)
+                retention.anonymise(uow.session, case, now)
+                uow.publish(
+                    Envelope.new(
+                        EventType.CASE_ANONYMISED,
+                        SOURCE,
+                        {"case_id": case["id"], "pilot_id": case["pilot_id"]},
+                        subject=f"case/{case['id']}",
+                    )
+                )
             uow.commit()
         total += len(cases)
         if len(cases) < batch:
