@@ -5,7 +5,7 @@ of two updates from one ETag exactly one win."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -43,15 +43,21 @@ def update(
     values: Mapping[str, Any],
     what: str,
     *,
-    missing_is_stale: bool = False,
+    where: sa.ColumnElement[bool] | None = None,
+    exists: Callable[[], object] | None = None,
 ) -> dict[str, Any]:
-    """Apply ``values`` only if the row is still at ``expected_version``; the version moves on.
-    A row that is not there is NotFound — or, with ``missing_is_stale`` (a PUT's ``If-Match``,
-    which never creates: RFC 9110), PreconditionFailed like a changed one."""
+    """Apply ``values`` only if the row is still at ``expected_version`` (and meets ``where``,
+    e.g. the caller's scope); the version moves on. When nothing was updated, ``exists`` is
+    called first — by default a read that is NotFound if the row is not there at all; a scoped
+    read for a scoped update; ``lambda: None`` where a missing row is PreconditionFailed like a
+    changed one (a PUT's ``If-Match`` never creates: RFC 9110) — then PreconditionFailed."""
+    condition = sa.and_(table.c[key] == value, table.c.version == expected_version)
+    if where is not None:
+        condition = sa.and_(condition, where)
     row = (
         session.execute(
             sa.update(table)
-            .where(table.c[key] == value, table.c.version == expected_version)
+            .where(condition)
             .values(**values, version=table.c.version + 1, updated_at=sa.func.now())
             .returning(table)
         )
@@ -59,10 +65,41 @@ def update(
         .first()
     )
     if row is None:
-        if not missing_is_stale:
-            get(session, table, key, value, what)  # NotFound if it does not exist at all
+        if exists is None:
+            get(session, table, key, value, what)
+        else:
+            exists()
         raise stale()
     return dict(row)
+
+
+def put(
+    session: Session,
+    table: sa.Table,
+    key: str,
+    value: str,
+    expected_version: int,
+    values: Mapping[str, Any],
+    what: str,
+) -> dict[str, Any]:
+    """A row that exists once it is first written, at a version the caller names: 0 creates it
+    (PreconditionFailed if someone created it first), any other version updates it from that
+    version (PreconditionFailed if it changed or is not there)."""
+    if expected_version == 0:
+        row = (
+            session.execute(
+                insert(table)
+                .values(**{key: value}, **values)
+                .on_conflict_do_nothing()
+                .returning(table)
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise stale()
+        return dict(row)
+    return update(session, table, key, value, expected_version, values, what, exists=lambda: None)
 
 
 def page_rows(

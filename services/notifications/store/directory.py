@@ -23,7 +23,6 @@ from shared import records
 from shared.db import UnitOfWork
 from shared.errors import PreconditionRequired
 from shared.messaging.envelope import Envelope
-from shared.paging import stale
 
 
 @dataclass(frozen=True)
@@ -180,31 +179,15 @@ def set_rule(
 ) -> dict[str, Any]:
     """Switch a rule, if its setting is still at ``expected_version`` (0: never switched);
     412 otherwise."""
-    stmt: sa.Insert | sa.Update
-    if expected_version == 0:
-        stmt = (
-            insert(rule_setting)
-            .values(event_type=event_type, enabled=enabled, updated_by=by, version=1)
-            .on_conflict_do_nothing()
-        )
-    else:
-        stmt = (
-            sa.update(rule_setting)
-            .where(
-                rule_setting.c.event_type == event_type,
-                rule_setting.c.version == expected_version,
-            )
-            .values(
-                enabled=enabled,
-                updated_by=by,
-                updated_at=sa.func.now(),
-                version=rule_setting.c.version + 1,
-            )
-        )
-    row = session.execute(stmt.returning(rule_setting)).mappings().first()
-    if row is None:
-        raise stale()
-    return dict(row)
+    return records.put(
+        session,
+        rule_setting,
+        "event_type",
+        event_type,
+        expected_version,
+        {"enabled": enabled, "updated_by": by},
+        "rule setting",
+    )
 
 
 # --- the directory's resources ----------------------------------------------------------------
@@ -252,7 +235,7 @@ def put_versioned(
             )
         return dict(created), True
     updated = records.update(
-        session, table, key, value, expected_version, values, key, missing_is_stale=True
+        session, table, key, value, expected_version, values, key, exists=lambda: None
     )
     return updated, False
 
@@ -300,21 +283,6 @@ def put_preferences(
 ) -> dict[str, Any]:
     """Store the user's choice if their preferences are still at ``expected_version`` (0: they
     never chose); 412 if they changed meanwhile (in another tab)."""
-    if expected_version == 0:
-        stmt: Any = (
-            insert(preference)
-            .values(subject=subject, **values)
-            .on_conflict_do_nothing()
-            .returning(preference)
-        )
-    else:
-        stmt = (
-            sa.update(preference)
-            .where(preference.c.subject == subject, preference.c.version == expected_version)
-            .values(**values, version=preference.c.version + 1, updated_at=sa.func.now())
-            .returning(preference)
-        )
-    row = session.execute(stmt).mappings().first()
-    if row is None:
-        raise stale()
-    return dict(row)
+    return records.put(
+        session, preference, "subject", subject, expected_version, values, "preference"
+    )

@@ -20,7 +20,6 @@ from services.notifications.domain.signing_secrets import SealedSecret
 from services.notifications.store.tables import delivery, webhook_endpoint, webhook_secret
 from shared import records
 from shared.errors import NotFound
-from shared.paging import stale
 
 _secret_created_at = (
     sa.select(sa.func.max(webhook_secret.c.created_at))
@@ -85,15 +84,17 @@ def change(
 
     Pending deliveries read the URL when they are sent, so they go to the new one; those of
     event types the endpoint no longer takes are cancelled, as a withdrawal cancels them all."""
-    changed = session.execute(
-        sa.update(webhook_endpoint)
-        .where(_live(endpoint_id, organisation), webhook_endpoint.c.version == expected_version)
-        .values(**values, version=webhook_endpoint.c.version + 1, updated_at=sa.func.now())
-        .returning(webhook_endpoint.c.id)
-    ).first()
-    if changed is None:
-        get(session, endpoint_id, organisation)  # 404 if it is gone or not the caller's
-        raise stale()
+    records.update(
+        session,
+        webhook_endpoint,
+        "id",
+        endpoint_id,
+        expected_version,
+        values,
+        "webhook",
+        where=_live(endpoint_id, organisation),
+        exists=lambda: get(session, endpoint_id, organisation),  # 404: gone or not the caller's
+    )
     if "event_types" in values:
         _cancel_pending(session, endpoint_id, ~delivery.c.event_type.in_(values["event_types"]))
     return get(session, endpoint_id, organisation)
