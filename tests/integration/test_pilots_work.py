@@ -179,6 +179,24 @@ def test_a_referral_after_the_case_ended_opens_a_new_episode_linked_to_the_earli
     assert [o["previous_case_id"] for o in opened] == [None, first]
 
 
+def test_a_corrected_mark_replaces_the_earlier_one_on_the_timeline_in_any_arrival_order(
+    pilots_client: FlaskClient, settings: Settings, consumer: Consumer, engines: dict[str, Engine]
+) -> None:
+    headers = worker(settings)
+    for who, in_order in (("marked-1", True), ("marked-2", False)):
+        first = participation(who, "2026-09-10T17:00:00+03:00", attendance="attended")
+        correction = participation(who, "2026-09-10T17:00:00+03:00", attendance="absent")
+        correction.data["corrects"] = first.id
+        deliver(consumer, referral(who))
+        deliver(consumer, *((first, correction) if in_order else (correction, first)))
+        cid = case_id(engines["pilots"], who)
+        line = pilots_client.get(f"/v1/cases/{cid}/timeline", headers=headers).get_json()
+        marks = [e["summary"]["attendance"] for e in line if e["kind"] == "participation"]
+        assert marks == ["absent"], who
+        [shown] = [e for e in line if e["kind"] == "participation"]
+        assert shown["summary"]["corrects"] == first.id
+
+
 def test_a_declined_referral_is_followed_by_a_new_episode_too(
     pilots_client: FlaskClient, settings: Settings, consumer: Consumer, engines: dict[str, Engine]
 ) -> None:

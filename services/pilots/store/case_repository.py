@@ -210,11 +210,16 @@ class CaseRepository:
 
     def timeline(self, case: ScopedCase) -> list[dict[str, Any]]:
         """The young person's timeline in the pilot within this case's episode (see
-        :func:`episode_entries`)."""
+        :func:`episode_entries`). A participation an attendance register corrected is shown by
+        its correction only (the entry whose ``corrects`` names it), whatever order they came
+        in; both stay stored."""
         t = timeline_entry.c
         stmt = sa.select(timeline_entry).where(episode_entries(self.session, case.row))
-        rows = self.session.execute(stmt.order_by(t.occurred_at, t.id)).mappings()
-        return [dict(r) for r in rows]
+        rows = [
+            dict(r) for r in self.session.execute(stmt.order_by(t.occurred_at, t.id)).mappings()
+        ]
+        corrected = {r["summary"].get("corrects") for r in rows} - {None}
+        return [r for r in rows if r["event_id"] not in corrected]
 
     def tasks(self, case: ScopedCase) -> list[dict[str, Any]]:
         rows = self.session.execute(
