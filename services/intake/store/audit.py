@@ -11,20 +11,35 @@ lock so that the chain has one order.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from services.intake.store.tables import audit_entry
+from shared.audit_chain import GENESIS, HashChain
 from shared.observability import current_request_id
 from shared.principal import Principal
 
-GENESIS = "0" * 64
-_LOCK = 0x696E74616B65  # an application-wide advisory lock for the chain's order ("intake")
+__all__ = ["GENESIS", "record", "verify"]
+
+
+def _fields(entry: dict[str, Any]) -> tuple[str, ...]:
+    return (
+        entry["at"].astimezone(UTC).isoformat(),
+        entry["subject"],
+        entry["role"],
+        entry["organisation"] or "",
+        entry["action"],
+        entry["purpose"],
+        ",".join(entry["case_ids"]),
+        entry["request_id"] or "",
+    )
+
+
+#: ("intake") an application-wide advisory lock for the chain's order
+CHAIN = HashChain(audit_entry, 0x696E74616B65, _fields)
 
 
 def record(
@@ -36,50 +51,23 @@ def record(
 ) -> None:
     """One entry, chained, in the caller's transaction (also when no case was concerned: a
     look-up that found nothing is a look-up too)."""
-    session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
-    previous = (
-        session.execute(
-            sa.select(audit_entry.c.hash).order_by(audit_entry.c.id.desc()).limit(1)
-        ).scalar()
-        or GENESIS
+    CHAIN.append(
+        session,
+        [
+            {
+                "at": datetime.now(UTC),
+                "subject": principal.subject,
+                "role": principal.role,
+                "organisation": principal.organisation,
+                "action": action,
+                "purpose": purpose,
+                "case_ids": sorted(case_ids),
+                "request_id": current_request_id(),
+            }
+        ],
     )
-    entry: dict[str, Any] = {
-        "at": datetime.now(UTC),
-        "subject": principal.subject,
-        "role": principal.role,
-        "organisation": principal.organisation,
-        "action": action,
-        "purpose": purpose,
-        "case_ids": sorted(case_ids),
-        "request_id": current_request_id(),
-        "previous_hash": previous,
-    }
-    entry["hash"] = _hash(entry)
-    session.execute(sa.insert(audit_entry), [entry])
-
-
-def _hash(entry: dict[str, Any]) -> str:
-    fields = (
-        entry["previous_hash"],
-        entry["at"].astimezone(UTC).isoformat(),
-        entry["subject"],
-        entry["role"],
-        entry["organisation"] or "",
-        entry["action"],
-        entry["purpose"],
-        ",".join(entry["case_ids"]),
-        entry["request_id"] or "",
-    )
-    return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
 
 
 def verify(session: Session) -> list[int]:
     """The ids of entries whose hash or link does not hold (empty: the chain is intact)."""
-    broken: list[int] = []
-    previous = GENESIS
-    for row in session.execute(sa.select(audit_entry).order_by(audit_entry.c.id)).mappings():
-        entry = dict(row)
-        if entry["previous_hash"] != previous or _hash(entry) != entry["hash"]:
-            broken.append(entry["id"])
-        previous = entry["hash"]
-    return broken
+    return CHAIN.verify(session)
