@@ -226,6 +226,28 @@ def test_the_map_takes_each_case_once_and_an_anonymisation_erases_its_link_for_g
     assert [tuple(r) for r in rows] == [("anonymised", None, None, None)] * 2
 
 
+def test_a_later_episode_in_the_map_no_longer_points_at_a_case_made_anonymous(
+    case_map: Consumer, settings: Settings, engines: dict[str, Engine]
+) -> None:
+    p = pseudonymiser(settings).of_identity_code(parse_identity_code(hetu(2)))
+    first = case_opened("pilot-a", p.key_id, p.value, case_code="AAAA-2222")
+    later = case_opened(
+        "pilot-a",
+        p.key_id,
+        p.value,
+        case_code="BBBB-3333",
+        previous_case_id=first.data["case_id"],
+    )
+    deliver(case_map, first, later)
+    deliver(case_map, case_anonymised(first.data["case_id"], "pilot-a"))
+    with engines["intake"].connect() as connection:
+        previous = connection.execute(
+            sa.text("SELECT previous_case_id FROM case_map WHERE case_id = :id"),
+            {"id": later.data["case_id"]},
+        ).scalar_one()
+    assert previous is None
+
+
 def test_the_map_arrives_through_the_broker_and_the_case_map_consumer_is_run_by_turvaverkko(
     settings: Settings, engines: dict[str, Engine], intake_client: FlaskClient
 ) -> None:

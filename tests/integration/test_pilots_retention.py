@@ -101,6 +101,8 @@ def test_ended_cases_past_retention_are_made_anonymous_in_batches_and_their_figu
     engine = engines["pilots"]
     both = (consumer, rollups)
     old = [_ended_case(pilots_client, settings, both, engine, f"old-{i}") for i in range(3)]
+    admin = bearer(settings, "admin")
+    codes = [pilots_client.get(f"/v1/cases/{cid}", headers=admin).json["code"] for cid in old]
     recent = _ended_case(pilots_client, settings, both, engine, "recent-1")
     deliver(consumer, referral("open-1"))
     still_open = case_id(engine, "open-1")
@@ -179,13 +181,38 @@ def test_ended_cases_past_retention_are_made_anonymous_in_batches_and_their_figu
     assert not any(cid in caplog.text for cid in old)
     # The audit trail still names the cases, and an admin still reads them (without the link).
     assert audit_rows(engine, old[0])
-    admin = bearer(settings, "admin")
     assert pilots_client.get(f"/v1/cases/{old[0]}", headers=admin).status_code == 200
+    # The case code, which the regional client record holds, no longer finds it.
+    for code in codes:
+        assert pilots_client.get(f"/v1/cases?code={code}", headers=admin).json["items"] == []
+        found = pilots_client.post("/v1/cases/by-code", json={"code": code}, headers=admin)
+        assert found.status_code == 404
     # A second pass finds nothing more to do.
     caplog.clear()
     with caplog.at_level(logging.INFO):
         scheduler.tick()
     assert "anonymous" not in caplog.text
+
+
+def test_a_later_episode_no_longer_points_at_a_case_made_anonymous(
+    pilots_client: FlaskClient, settings: Settings, consumer: Consumer, engines: dict[str, Engine]
+) -> None:
+    engine = engines["pilots"]
+    earlier = _ended_case(pilots_client, settings, (consumer,), engine, "again-later")
+    deliver(consumer, referral("again-later", on="2026-11-01"))
+    admin = bearer(settings, "admin")
+    [later] = pilots_client.get(f"/v1/cases?previous_case={earlier}", headers=admin).json["items"]
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE pilot_case SET ended_at = now() - interval '25 months' WHERE id = :id"),
+            {"id": earlier},
+        )
+    Scheduler(engine, retention_months=24).tick()
+    now = pilots_client.get(f"/v1/cases/{later['id']}", headers=admin).json
+    assert now["previous_case_id"] is None and now["state"] == "referred"
+    assert (
+        pilots_client.get(f"/v1/cases?previous_case={earlier}", headers=admin).json["items"] == []
+    )
 
 
 def test_the_right_of_access_reports_who_processed_each_case_as_json_and_csv(

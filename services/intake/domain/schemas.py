@@ -286,7 +286,7 @@ class RegisterSchema(StrictSchema):
         required=True,
         metadata={"description": "When the session started, with its zone (ISO 8601)."},
     )
-    duration_minutes = fields.Integer(required=True, validate=int_range(0, 24 * 60))
+    duration_minutes = fields.Integer(required=True, strict=True, validate=int_range(0, 24 * 60))
     kind = fields.String(
         validate=validate.OneOf(v.PARTICIPATION_KINDS),
         metadata={"description": "As participations take it; by default from the activity's type."},

@@ -67,6 +67,12 @@ def store_anonymised(session: Session, case_id: str, pilot_id: str) -> None:
         )
     )
     session.execute(sa.delete(case_pseudonym).where(case_pseudonym.c.case_id == case_id))
+    # A later episode no longer points back at it.
+    session.execute(
+        sa.update(case_map)
+        .where(case_map.c.previous_case_id == case_id)
+        .values(previous_case_id=None)
+    )
 
 
 def find_open(

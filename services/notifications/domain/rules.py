@@ -254,7 +254,8 @@ RULES: dict[str, Rule] = {
                 "case_id",
                 "case_code",
                 "pilot_id",
-                "previous_case_id",
+                # not previous_case_id: it would tell the referring organisation that the young
+                # person had an earlier case here, perhaps referred by someone else
                 "opened_at",
                 "referral.source_system",
                 "referral.source_id",

@@ -1,9 +1,10 @@
 """Retention of ended cases: a case closed or declined more than ``CASE_RETENTION_MONTHS`` ago is
 made anonymous, in batches, by the scheduler's worker.
 
-What goes: the link to the young person — the case's key id and pseudonym, and those of its
-episode's timeline entries, become ``erased`` / ``erased:<case id>`` — and the free text written
-about them (the reasons given for moves, task titles). What stays: the case's coarse facts (state,
+What goes: the link to the young person — the case's key id, pseudonym and case code (which the
+regional client record holds), and those of its episode's timeline entries, become ``erased`` /
+``erased:<case id>``; a later episode's link back to it — and the free text written about them
+(the reasons given for moves, task titles). What stays: the case's coarse facts (state,
 closing reason, age band, gender, region, dates), its moves' codes and times, the audit log (it
 names cases, never people), and the coordinators' figures, which count people by their roll-up
 id. The roll-up's own link from that id to the pseudonym is erased too once no case of the young
@@ -77,10 +78,18 @@ def anonymise(session: Session, case: dict[str, Any], now: datetime) -> None:
         .values(
             key_id=ERASED_KEY,
             pseudonym=erased,
+            # The code is written in the regional client record: kept, it would name the case.
+            code=erased,
             anonymised_at=now,
             version=pilot_case.c.version + 1,
             updated_at=sa.func.now(),
         )
+    )
+    # A later episode no longer points back at it (its own timeline starts at its referral).
+    session.execute(
+        sa.update(pilot_case)
+        .where(pilot_case.c.previous_case_id == case["id"])
+        .values(previous_case_id=None, version=pilot_case.c.version + 1, updated_at=sa.func.now())
     )
     person = f"{case['key_id']}:{case['pseudonym']}"
     still_named = session.execute(
