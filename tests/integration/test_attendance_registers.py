@@ -19,6 +19,7 @@ from services.intake.domain.hetu import parse_identity_code
 from shared.config import Settings
 from shared.messaging.consumer import Consumer
 from shared.messaging.envelope import Envelope
+from shared.messaging.events import EventType
 from tests.integration.test_case_lookups import (
     case_anonymised,
     case_opened,
@@ -144,6 +145,36 @@ def test_a_case_not_open_in_the_items_pilot_is_refused_on_case_id_without_saying
     # A referral names the young person, never a case.
     refused = intake_client.post("/v1/referrals", json=by_case(referral, 10, own), headers=lead)
     assert "#/case_id" in [e["pointer"] for e in assert_problem(refused, 422)["errors"]]
+
+
+def test_a_closed_or_declined_case_is_still_found_but_named_by_no_item_any_more(
+    intake_client: FlaskClient, case_map: Consumer, settings: Settings
+) -> None:
+    ended = open_case(case_map, settings, hetu(14))
+    closed = Envelope.new(
+        EventType.CASE_TRANSITIONED,
+        "/turvaverkko/pilots",
+        {"case_id": ended, "pilot_id": "pilot-a", "from_state": "active", "to_state": "closed",
+         "closing_reason": "goals_met", "at": "2026-11-01T12:00:00+02:00"},
+    )  # fmt: skip
+    moved = Envelope.new(
+        EventType.CASE_TRANSITIONED,
+        "/turvaverkko/pilots",
+        {"case_id": ended, "pilot_id": "pilot-a", "to_state": "paused", "at": "2026-10-01T12:00:00+03:00"},
+    )  # fmt: skip
+    auth = worker(settings, "pilot-a")
+    before = intake_client.post(
+        "/v1/participations", json=by_case(participation, 20, ended), headers=auth
+    )
+    assert before.status_code == 201, before.get_json()
+    deliver(case_map, moved, closed, closed)
+    r = intake_client.post(
+        "/v1/participations", json=by_case(participation, 21, ended), headers=auth
+    )
+    assert assert_problem(r, 422)["errors"] == [{"pointer": "#/case_id", "detail": NOT_OPEN}]
+    found = intake_client.post("/v1/case-lookups", json={"identity_code": hetu(14)}, headers=auth)
+    [case] = found.get_json()["cases"]
+    assert case["case_id"] == ended and case["ended_at"].startswith("2026-11-01T10:00:00")
 
 
 def test_an_item_naming_a_case_carries_the_other_pseudonyms_the_case_is_known_by(

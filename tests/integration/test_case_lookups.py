@@ -305,6 +305,7 @@ def test_a_worker_finds_the_young_persons_cases_in_own_pilots_only_newest_first(
                 "pilot_id": "pilot-a",
                 "opened_at": "2026-09-01T10:00:00+00:00",
                 "previous_case_id": first,
+                "ended_at": None,
             },
             {
                 "case_id": first,
@@ -312,6 +313,7 @@ def test_a_worker_finds_the_young_persons_cases_in_own_pilots_only_newest_first(
                 "pilot_id": "pilot-a",
                 "opened_at": "2026-03-01T10:00:00+00:00",
                 "previous_case_id": None,
+                "ended_at": None,
             },
         ]
     }

@@ -33,6 +33,10 @@ class FoundCaseSchema(Schema):
     previous_case_id = fields.String(
         allow_none=True, metadata={"description": "The young person's earlier episode."}
     )
+    ended_at = fields.DateTime(
+        allow_none=True,
+        metadata={"description": "When it was closed or declined: no item may name it any more."},
+    )
 
 
 class CaseLookupResultSchema(Schema):

@@ -81,11 +81,31 @@ def apply_case_anonymised(event: Envelope, uow: UnitOfWork) -> None:
     case_map.case_anonymised(uow, d["case_id"], d["pilot_id"])
 
 
+class CaseTransitionedData(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    case_id = fields.String(required=True)
+    to_state = fields.String(required=True)
+    at = fields.AwareDateTime(required=True)
+
+
+#: The moves after which no item may name the case.
+_ENDED = frozenset({"closed", "declined"})
+
+
+def apply_case_transitioned(event: Envelope, uow: UnitOfWork) -> None:
+    d = CaseTransitionedData().load(event.data)
+    if d["to_state"] in _ENDED:
+        case_map.case_ended(uow, d["case_id"], d["at"])
+
+
 CASE_MAP = ConsumerSpec(
     "intake",
     "case-map",
     {
         EventType.CASE_OPENED.value: apply_case_opened,
         EventType.CASE_ANONYMISED.value: apply_case_anonymised,
+        EventType.CASE_TRANSITIONED.value: apply_case_transitioned,
     },
 )

@@ -75,6 +75,16 @@ def store_anonymised(session: Session, case_id: str, pilot_id: str) -> None:
     )
 
 
+def store_ended(session: Session, case_id: str, at: Any) -> None:
+    """The case was closed or declined at ``at`` (the first such move counts; a case not in the
+    map yet is left alone — it is opened before it can end)."""
+    session.execute(
+        sa.update(case_map)
+        .where(case_map.c.case_id == case_id, case_map.c.ended_at.is_(None))
+        .values(ended_at=at)
+    )
+
+
 def find_open(
     session: Session, pseudonyms: Iterable[Pseudonym], pilots: Collection[str] | None
 ) -> list[dict[str, Any]]:
@@ -93,6 +103,7 @@ def find_open(
             case_map.c.pilot_id,
             case_map.c.opened_at,
             case_map.c.previous_case_id,
+            case_map.c.ended_at,
         )
         .where(
             case_map.c.case_id.in_(sa.select(case_pseudonym.c.case_id).where(pairs)),
@@ -108,7 +119,7 @@ def find_open(
 # One statement, one round trip, whatever the number of ids: each case with the pseudonyms it is
 # known by besides the one it was opened with.
 _RESOLVE = (
-    "SELECT m.case_id, m.pilot_id, m.state, m.key_id, m.pseudonym, "
+    "SELECT m.case_id, m.pilot_id, m.state, m.ended_at, m.key_id, m.pseudonym, "
     "(SELECT coalesce(json_object_agg(p.key_id, p.pseudonym), '{}') FROM case_pseudonym p "
     "WHERE p.case_id = m.case_id AND p.key_id <> m.key_id) "
     "FROM case_map m WHERE m.case_id = ANY(%(ids)s::text[])"
@@ -121,8 +132,8 @@ def resolve(session: Session, case_ids: Collection[str]) -> dict[str, MappedCase
         return {}
     rows = driver_execute(session, _RESOLVE, {"ids": sorted(case_ids)}).fetchall()
     found: dict[str, MappedCase] = {}
-    for case_id, pilot_id, state, key_id, value, others in rows:
-        open_ = state == "open" and key_id is not None
+    for case_id, pilot_id, state, ended_at, key_id, value, others in rows:
+        open_ = state == "open" and ended_at is None and key_id is not None
         found[case_id] = MappedCase(
             case_id,
             pilot_id,

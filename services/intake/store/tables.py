@@ -190,6 +190,8 @@ case_map = sa.Table(
     sa.Column("previous_case_id", sa.Text),
     sa.Column("state", sa.Text, nullable=False),
     sa.Column("opened_at", sa.DateTime(timezone=True)),
+    #: When the case was closed or declined (``case.transitioned``): found still, named no more.
+    sa.Column("ended_at", sa.DateTime(timezone=True)),
     sa.CheckConstraint(
         "(state = 'open' AND key_id IS NOT NULL AND pseudonym IS NOT NULL "
         "AND case_code IS NOT NULL) OR (state = 'anonymised' AND key_id IS NULL "

@@ -4,6 +4,8 @@ processed in the same transaction, so each event has its effect once)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from services.intake.domain.cases import OpenedCase
 from services.intake.store import case_map
 from shared.db import UnitOfWork
@@ -18,3 +20,8 @@ def case_anonymised(uow: UnitOfWork, case_id: str, pilot_id: str) -> None:
     """Erase the case's link to the young person: it is found by no look-up, and no item or
     register can name it any more."""
     case_map.store_anonymised(uow.session, case_id, pilot_id)
+
+
+def case_ended(uow: UnitOfWork, case_id: str, at: Any) -> None:
+    """A case closed or declined: still found by a look-up, named by no item any more."""
+    case_map.store_ended(uow.session, case_id, at)
