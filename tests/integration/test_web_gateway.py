@@ -95,7 +95,11 @@ def gateway(
     arguments = web_gateway_arguments(dataclasses.replace(settings, web_port=port))
     with (tmp_path / "gateway.log").open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", *arguments], env=env, cwd=ROOT, stdout=log, stderr=log
+            [sys.executable, "-m", "gunicorn", *arguments],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=log,
         )
     running = RunningGateway(f"http://127.0.0.1:{port}", port, process)
 
