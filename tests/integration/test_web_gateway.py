@@ -269,3 +269,60 @@ def test_without_a_built_ui_a_page_says_how_to_build_it(tmp_path: Path) -> None:
         assert response.status_code == 503
         assert "make web" in response.get_data(as_text=True)
         assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_request_headers_go_up_and_retry_after_and_absolute_locations_come_back(
+    tmp_path: Path,
+) -> None:
+    """The gateway in this process before a stand-in service: what it passes each way."""
+    seen: list[httpx.Request] = []
+
+    def service(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(
+            503,
+            headers={
+                "Retry-After": "5",
+                "Location": "http://127.0.0.1:1/v1/cases/c-1",
+                "Connection": "close",
+                "Content-Type": "application/problem+json",
+            },
+            stream=httpx.ByteStream(b"{}"),
+        )
+
+    upstream = httpx.Client(transport=httpx.MockTransport(service))
+    client: Client[Any] = Client(
+        Gateway({"pilots": "http://127.0.0.1:1"}, tmp_path, client=upstream)
+    )
+    sent = {
+        "Authorization": "Bearer t",
+        "If-Match": '"3"',
+        "X-Purpose": "supervision",
+        "Idempotency-Key": "k-1",
+        "X-Request-Id": "r-1",
+        "X-Forwarded-For": "203.0.113.9",  # a client's claim is not passed on as ours
+    }
+    response = client.patch("/api/pilots/v1/cases/c-1?x=%2F", headers=sent, data=b'{"a":1}')
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert response.headers["Location"] == "/api/pilots/v1/cases/c-1"
+    assert "Connection" not in response.headers
+    [request] = seen
+    assert request.method == "PATCH" and request.url.raw_path == b"/v1/cases/c-1?x=%2F"
+    for name, value in sent.items():
+        if name != "X-Forwarded-For":
+            assert request.headers[name] == value, name
+    assert request.headers["X-Forwarded-For"] != "203.0.113.9"
+    assert request.content == b'{"a":1}'
+
+
+def test_a_service_that_does_not_answer_is_a_502_problem(tmp_path: Path) -> None:
+    def down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    upstream = httpx.Client(transport=httpx.MockTransport(down))
+    client: Client[Any] = Client(Gateway({"intake": "http://127.0.0.1:1"}, tmp_path, upstream))
+    response = client.get("/api/intake/v1/imports")
+    assert response.status_code == 502
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.get_json()["status"] == 502
