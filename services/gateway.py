@@ -155,11 +155,12 @@ class Gateway:
         query = environ.get("QUERY_STRING", "")
         url = f"{self.upstreams[service]}{path}" + (f"?{query}" if query else "")
         headers = _request_headers(environ)
+        # A body only when the client sent one: a length, or chunks (gunicorn then ends the
+        # input itself, ``wsgi.input_terminated``) — never an empty chunked body for a GET.
         content: Iterator[bytes] | None = None
-        if "content-length" in headers or environ.get("wsgi.input_terminated"):
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if headers.get("content-length", "0") != "0" or chunked:
             content = _read(environ["wsgi.input"])
-            if headers.get("content-length") == "0":
-                content = None
         request = httpx.Request(environ["REQUEST_METHOD"], url, headers=headers, content=content)
         try:
             response = self.client.send(request, stream=True)

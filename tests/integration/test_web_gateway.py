@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import http.client
+import io
 import subprocess
 import sys
 import threading
@@ -314,6 +315,17 @@ def test_request_headers_go_up_and_retry_after_and_absolute_locations_come_back(
             assert request.headers[name] == value, name
     assert request.headers["X-Forwarded-For"] != "203.0.113.9"
     assert request.content == b'{"a":1}'
+    # Without a body (gunicorn marks every input terminated), none goes up: no empty chunks.
+    client.get("/api/pilots/v1/cases", environ_overrides={"wsgi.input_terminated": True})
+    assert "transfer-encoding" not in seen[-1].headers and seen[-1].content == b""
+    chunked = {"Transfer-Encoding": "chunked"}
+    client.post(
+        "/api/pilots/v1/cases",
+        headers=chunked,
+        input_stream=io.BytesIO(b"streamed"),
+        environ_overrides={"wsgi.input_terminated": True, "CONTENT_LENGTH": ""},
+    )
+    assert seen[-1].headers["transfer-encoding"] == "chunked" and seen[-1].content == b"streamed"
 
 
 def test_a_service_that_does_not_answer_is_a_502_problem(tmp_path: Path) -> None:
