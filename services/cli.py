@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.engine import make_url
 
-from services.registry import SERVICES, gunicorn_worker_arguments
+from services.registry import SERVICES, gunicorn_worker_arguments, web_gateway_arguments
 from shared import migrations
 from shared.auth import ROLES, mint_dev_token
 from shared.config import ConfigError, Settings
@@ -215,7 +215,16 @@ def _cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
                     ],
                 )
             )
+    # The one origin: the web UI and the three APIs under /api/<service>/ (services/gateway.py).
+    specs.append(
+        ProcessSpec("web", [sys.executable, "-m", "gunicorn", *web_gateway_arguments(settings)])
+    )
     supervisor = Supervisor(specs)
+    supervisor.say(
+        "turvaverkko",
+        f"{'web':<14} http://{settings.host}:{settings.web_port}/"
+        "  (the UI; the APIs under /api/intake/, /api/pilots/, /api/notifications/)",
+    )
     for name in SERVICES:
         supervisor.say(
             "turvaverkko",

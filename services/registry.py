@@ -55,6 +55,27 @@ def gunicorn_worker_arguments(name: str, settings: Any) -> list[str]:
     return ["--workers", str(settings.web_workers), "--worker-class", worker, *concurrency]
 
 
+def web_gateway_arguments(settings: Any) -> list[str]:
+    """gunicorn's arguments for the ``web`` process (``services/gateway.py``): one gevent process
+    whose greenlets each carry a request, however long an upload takes."""
+    return [
+        "--bind",
+        f"{settings.host}:{settings.web_port}",
+        "--workers",
+        "1",
+        "--worker-class",
+        "gevent",
+        "--worker-connections",
+        "1000",
+        "--graceful-timeout",
+        "10",
+        "--no-control-socket",
+        "--error-logfile",
+        "-",
+        "services.gateway:wsgi_app()",
+    ]
+
+
 def consumer_queues() -> list[str]:
     """The queue of every consumer of every service."""
     return [spec.queue.name for d in SERVICES.values() for spec in d.consumers]

@@ -173,6 +173,11 @@ class Settings:
     intake_port: int = SERVICE_PORTS["intake"]
     pilots_port: int = SERVICE_PORTS["pilots"]
     notifications_port: int = SERVICE_PORTS["notifications"]
+    #: The one origin (``turvaverkko run``'s ``web`` process): the built UI and the three APIs
+    #: under ``/api/<service>/``; the address notification links point at.
+    web_port: int = 8080
+    #: The built UI the ``web`` process serves (relative to the working directory).
+    web_dist: str = "web/dist"
     web_workers: int = 2
     #: Threads per web process: a request waiting on the database leaves the CPU to the others,
     #: and concurrent single-item requests share a transaction (intake's group commit).

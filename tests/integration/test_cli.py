@@ -12,7 +12,7 @@ import pytest
 from shared.auth import TokenVerifier
 from shared.config import Settings
 from tests.conftest import ROOT, worker_environment
-from tests.support.stack import TURVAVERKKO, ready, start_stack
+from tests.support.stack import SERVICE_NAMES, TURVAVERKKO, ready, start_stack
 
 pytestmark = pytest.mark.integration
 
@@ -36,9 +36,11 @@ def test_run_starts_every_service_and_worker_and_ctrl_c_stops_them_all(
     output = stack.stop()
     process, ports = stack.process, stack.ports
     assert process.returncode == 0, output
-    for name, port in ports.items():
+    for port in ports.values():
         assert f"http://127.0.0.1:{port}/" in output
+    for name in SERVICE_NAMES:
         assert f"\n{name}.web" in output and f"\n{name}.relay" in output
+    assert "\nweb " in output  # the one origin's process (services/gateway.py)
     assert "all processes stopped" in output
     assert not any(ready(p) for p in ports.values())
 

@@ -40,6 +40,17 @@ def _call(method: str, url: str, token: str, body: Any = None) -> tuple[int, Any
         return error.code, json.load(error)
 
 
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        error.close()
+        return error.code
+    except OSError:
+        return 0
+
+
 def test_a_referral_flows_through_the_running_stack(
     settings: Settings, engines: dict[str, Engine], tmp_path: Path
 ) -> None:
@@ -49,6 +60,11 @@ def test_a_referral_flows_through_the_running_stack(
     intake = stack.url("intake")
     token = mint_dev_token(settings, "integration", pilots=["pilot-a"], subject="e2e")
     try:
+        # The one origin answers too: the UI (or the page saying it is not built) and the APIs.
+        web = stack.url("web")
+        wait_until(lambda: _status(f"{web}/api/intake/health/ready") == 200, 60, "the web process")
+        assert _status(f"{web}/cases/some-case") in (200, 503)  # index.html, or "make web"
+        assert _status(f"{web}/api/pilots/health/live") == 200
         # The pilots service publishes its reference data through its own outbox and relay.
         write_events(engines["pilots"], reference_events())
         answers: list[tuple[int, Any]] = []
@@ -72,6 +88,8 @@ def test_a_referral_flows_through_the_running_stack(
         output = stack.stop()
     assert stack.process.returncode == 0, output
     assert "intake.reference-data" in output and "intake.imports" in output
+    assert f"web            http://127.0.0.1:{stack.ports['web']}/" in output
+    assert "\nweb " in output  # the web process's own lines (gunicorn's start)
     assert "intake.case-map" in output  # the case map's consumer runs with the rest
 
 

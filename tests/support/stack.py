@@ -16,6 +16,8 @@ from tests.support.workers import wait_until
 
 TURVAVERKKO = str(Path(sys.executable).parent / "turvaverkko")
 SERVICE_NAMES = ("intake", "pilots", "notifications")
+#: The ports a stack listens on: each service's and the web process's (the one origin).
+PORT_NAMES = (*SERVICE_NAMES, "web")
 
 
 def free_port() -> int:
@@ -56,7 +58,7 @@ def start_stack(
     settings: Settings, run_dir: Path, wait_for: tuple[str, ...] = SERVICE_NAMES
 ) -> RunningStack:
     """Start `turvaverkko run` and wait until the named services answer /health/ready."""
-    ports = {name: free_port() for name in SERVICE_NAMES}
+    ports = {name: free_port() for name in PORT_NAMES}
     env = (
         worker_environment(settings)
         | {f"TURVAVERKKO_{name.upper()}_PORT": str(port) for name, port in ports.items()}

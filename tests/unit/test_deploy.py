@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "compose.yaml"
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 RABBITMQ_CONF = ROOT / "deploy" / "rabbitmq" / "rabbitmq.conf"
+NGINX_CONF = ROOT / "deploy" / "nginx" / "turvaverkko.conf"
 WEB_PORTS = {"intake": 8001, "pilots": 8002, "notifications": 8003}
 
 
@@ -77,7 +78,7 @@ def test_every_project_container_runs_the_one_image_built_from_deploy_dockerfile
         assert service["build"]["context"] == ".", name
         assert service["build"]["dockerfile"] == "deploy/Dockerfile", name
     unbuilt = {name for name, s in services.items() if "build" not in s}
-    assert unbuilt == {"postgres", "rabbitmq", "mailpit"}
+    assert unbuilt == {"postgres", "rabbitmq", "mailpit", "web"}
 
 
 @pytest.mark.parametrize("name", sorted(WEB_PORTS))
@@ -235,3 +236,86 @@ def test_each_web_service_in_compose_runs_the_worker_class_that_turvaverkko_run_
         concurrency = "--threads" if worker == "gthread" else "--worker-connections"
         assert concurrency in command, name
     assert SERVICES["intake"].web_worker == "gevent"
+
+
+def _nginx_directives(block: str | None = None) -> list[list[str]]:
+    """The directives of the nginx config (or of its ``location BLOCK { … }``) as word lists,
+    comments dropped; quoted arguments kept whole, without their quotes."""
+    text = "\n".join(
+        line
+        for line in NGINX_CONF.read_text(encoding="utf-8").splitlines()
+        if not line.lstrip().startswith("#")
+    )
+    if block is not None:
+        match = re.search(r"location " + re.escape(block) + r" \{(.*?)\}", text, re.S)
+        assert match, f"no location {block}"
+        text = match.group(1)
+    words = re.findall(r'"[^"]*"|\'[^\']*\'|[^\s;{}]+|[;{}]', text)
+    directives: list[list[str]] = []
+    current: list[str] = []
+    for word in words:
+        if word in {";", "{", "}"}:  # a block's opening words count as a directive of their own
+            if current:
+                directives.append(current)
+            current = []
+        else:
+            current.append(word[1:-1] if word[0] in "\"'" else word)
+    return directives
+
+
+def test_the_web_service_is_nginx_with_the_config_and_the_built_ui_after_the_apis(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    web = services["web"]
+    assert web["image"].startswith("nginx:1.")
+    mounts = [str(v) for v in web["volumes"]]
+    assert "./deploy/nginx/turvaverkko.conf:/etc/nginx/conf.d/default.conf:ro" in mounts
+    assert "./web/dist:/usr/share/nginx/html:ro" in mounts
+    assert web["ports"] == ["127.0.0.1:8080:8080"]
+    assert web["depends_on"] == {name: {"condition": "service_healthy"} for name in WEB_PORTS}
+    assert ":8080/api/pilots/health/live" in " ".join(
+        _command({"command": web["healthcheck"]["test"]})
+    )
+
+
+@pytest.mark.parametrize("name", sorted(WEB_PORTS))
+def test_nginx_passes_each_api_on_with_its_prefix_stripped(name: str) -> None:
+    directives = _nginx_directives(f"/api/{name}/")
+    assert ["proxy_pass", f"http://{name}:{WEB_PORTS[name]}/"] in directives  # the / strips it
+    assert ["set", "$turvaverkko_prefix", f"/api/{name}"] in directives
+    assert not [d for d in directives if d[0] == "add_header"]  # would drop the server's
+
+
+def test_nginx_streams_uploads_of_2_gb_and_rewrites_location_and_link() -> None:
+    directives = _nginx_directives()
+    for wanted in (
+        ["client_max_body_size", "2g"],
+        ["proxy_request_buffering", "off"],
+        ["proxy_http_version", "1.1"],
+        ["absolute_redirect", "off"],
+        ["proxy_redirect", "/", "$turvaverkko_prefix/"],
+        ["proxy_hide_header", "Link"],
+        ["add_header", "Link", "$turvaverkko_link", "always"],
+        ["listen", "8080"],
+    ):
+        assert wanted in directives, wanted
+
+
+def test_nginx_answers_deep_links_with_index_html_and_caches_only_hashed_assets() -> None:
+    assert ["try_files", "$uri", "/index.html"] in _nginx_directives("/")
+    assert ["try_files", "$uri", "=404"] in _nginx_directives("/assets/")
+    text = NGINX_CONF.read_text(encoding="utf-8")
+    assert '~^/assets/ "public, max-age=31536000, immutable";' in text
+    assert 'default    "no-cache";' in text
+
+
+def test_nginx_sends_the_security_headers_of_the_development_gateway() -> None:
+    from services.gateway import ASSET_CACHE, REVALIDATE, SECURITY_HEADERS
+
+    added = {d[1]: d[2:] for d in _nginx_directives() if d[0] == "add_header"}
+    for name, value in SECURITY_HEADERS.items():
+        assert added[name] == [value, "always"], name
+    assert "frame-ancestors 'none'" in SECURITY_HEADERS["Content-Security-Policy"]
+    assert SECURITY_HEADERS["Content-Security-Policy"].startswith("default-src 'self';")
+    text = NGINX_CONF.read_text(encoding="utf-8")
+    assert f'"{ASSET_CACHE}"' in text and f'"{REVALIDATE}"' in text
