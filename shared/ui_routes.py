@@ -41,7 +41,7 @@ ROUTES: dict[str, UiRoute] = {
         UiRoute(
             "cases",
             "/cases",
-            ("pilot", "state", "responsible", "idle", "open", "activity", "code"),
+            ("pilot", "state", "responsible", "idle", "open", "activity"),
             "pilots",
             "/v1/cases",
         ),

@@ -184,7 +184,6 @@ def test_ended_cases_past_retention_are_made_anonymous_in_batches_and_their_figu
     assert pilots_client.get(f"/v1/cases/{old[0]}", headers=admin).status_code == 200
     # The case code, which the regional client record holds, no longer finds it.
     for code in codes:
-        assert pilots_client.get(f"/v1/cases?code={code}", headers=admin).json["items"] == []
         found = pilots_client.post("/v1/cases/by-code", json={"code": code}, headers=admin)
         assert found.status_code == 404
     # A second pass finds nothing more to do.

@@ -84,10 +84,6 @@ class CaseQuery(PageQuery):
     idle = fields.Boolean(
         metadata={"description": "true: only the cases idle now (quiet for the pilot's idle days)."}
     )
-    code = fields.String(
-        validate=validate.Length(min=1, max=32),
-        metadata={"description": "The case code (case, spaces and dashes do not matter)."},
-    )
     open = fields.Boolean(metadata={"description": "true: not closed or declined; false: final."})
     previous_case = fields.String(
         validate=validate.And(validate.Length(min=1, max=200), identifier),
@@ -184,7 +180,7 @@ class Cases(MethodView):
     @require_roles(*CASE_ROLES)
     def get(self, query: dict[str, Any]) -> Any:
         """The caller's pilots' cases; filter by pilot, state, responsible worker (`me`), idle,
-        activity, referral date, case code or earlier episode. Each case listed is written to
+        activity, referral date or earlier episode (a case code: `POST /v1/cases/by-code`). Each case listed is written to
         the audit log."""
         why = purpose()
         with service_context().unit_of_work() as uow:

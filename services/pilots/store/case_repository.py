@@ -282,7 +282,8 @@ class CaseRepository:
             .where(self._visible())
         )
         stmt = _task_filters(stmt, where)
-        sort_key = sa.func.concat(sa.cast(t.due_on, sa.Text), "|", t.id)
+        # ISO dates sort as text; to_char, not a cast, so the server's DateStyle cannot change it
+        sort_key = sa.func.concat(sa.func.to_char(t.due_on, "YYYY-MM-DD"), "|", t.id)
         rows = records.page_rows(self.session, stmt, sort_key, cursor, limit)
         for row in rows:
             row["sort_key"] = f"{row['due_on'].isoformat()}|{row['id']}"

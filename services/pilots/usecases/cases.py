@@ -49,11 +49,6 @@ def list_cases(
     more). ``responsible=me`` is the caller; ``idle=true`` the cases idle now as the scheduler
     sees them, ``idle=false`` the others are not filtered (idle is a view, not a state)."""
     repo = repository(uow, principal, purpose)
-    code = query.get("code")
-    if code is not None:
-        code = normalise(code)
-        if code is None:
-            return []
     where = CaseFilter(
         pilot=query.get("pilot"),
         state=query.get("state"),
@@ -62,7 +57,6 @@ def list_cases(
         referred_from=query.get("referred_from"),
         referred_to=query.get("referred_to"),
         idle_at=(now or datetime.now(UTC)) if query.get("idle") else None,
-        code=code,
         previous_case=query.get("previous_case"),
         open=query.get("open"),
     )
