@@ -147,6 +147,73 @@ def test_a_case_not_open_in_the_items_pilot_is_refused_on_case_id_without_saying
     assert "#/case_id" in [e["pointer"] for e in assert_problem(refused, 422)["errors"]]
 
 
+def test_recording_by_case_is_audited_once_per_request_with_the_cases_it_named(
+    intake_client: FlaskClient, case_map: Consumer, settings: Settings, engines: dict[str, Engine]
+) -> None:
+    one, two = open_case(case_map, settings, hetu(31)), open_case(case_map, settings, hetu(32))
+    auth = worker(settings, "pilot-a")
+    items = [by_case(participation, 31, one), by_case(participation, 32, two)]
+    assert intake_client.post("/v1/participations", json=items, headers=auth).status_code == 200
+    single = intake_client.post("/v1/outcomes", json=by_case(outcome, 33, one), headers=auth)
+    assert single.status_code == 201, single.get_json()
+    # the same items again are duplicates: nothing new recorded, nothing new audited
+    assert intake_client.post("/v1/participations", json=items, headers=auth).status_code == 200
+    with engines["intake"].connect() as connection:
+        rows = connection.execute(  # the log is append-only: other tests' entries stay
+            sa.text(
+                "SELECT subject, action, case_ids FROM audit_entry "
+                "WHERE case_ids && CAST(:ids AS text[]) ORDER BY id"
+            ),
+            {"ids": [one, two]},
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("worker-1", "record_participation_by_case", sorted([one, two])),
+        ("worker-1", "record_outcome_by_case", [one]),
+    ]
+
+
+def test_intakes_part_of_the_right_of_access_lists_who_processed_the_cases_here(
+    intake_client: FlaskClient, case_map: Consumer, settings: Settings, engines: dict[str, Engine]
+) -> None:
+    mine, other = open_case(case_map, settings, hetu(41)), open_case(case_map, settings, hetu(42))
+    auth = worker(settings, "pilot-a")
+    found = intake_client.post(
+        "/v1/case-lookups",
+        json={"identity_code": hetu(41)},
+        headers=auth | {"X-Purpose": "supervision"},
+    )
+    assert found.status_code == 200
+    items = [by_case(participation, 41, mine), by_case(participation, 42, other)]
+    assert intake_client.post("/v1/participations", json=items, headers=auth).status_code == 200
+    admin = bearer(settings, "admin")
+    asked = admin | {"X-Purpose": "client_request"}
+    r = intake_client.post("/v1/access-report", json={"case_ids": [mine]}, headers=asked)
+    assert r.status_code == 200, r.get_json()
+    seen = [
+        (e["subject"], e["action"], e["purpose"], e["case_ids"]) for e in r.get_json()["entries"]
+    ]
+    assert seen == [
+        ("worker-1", "case_lookup", "supervision", [mine]),
+        ("worker-1", "record_participation_by_case", "case_work", [mine]),  # not the other case
+    ]
+    printable = intake_client.post(
+        "/v1/access-report", json={"case_ids": [mine]}, headers=asked | {"Accept": "text/csv"}
+    )
+    assert printable.mimetype == "text/csv" and "case_lookup" in printable.get_data(as_text=True)
+    # itself audited; only for a client's request, only by an admin
+    with engines["intake"].connect() as connection:
+        last = connection.execute(
+            sa.text("SELECT action, purpose, case_ids FROM audit_entry ORDER BY id DESC LIMIT 1")
+        ).one()
+    assert tuple(last) == ("access_report", "client_request", [mine])
+    plain = intake_client.post("/v1/access-report", json={"case_ids": [mine]}, headers=admin)
+    assert_problem(plain, 422)
+    as_worker = auth | {"X-Purpose": "client_request"}
+    assert_problem(
+        intake_client.post("/v1/access-report", json={"case_ids": [mine]}, headers=as_worker), 403
+    )
+
+
 def test_a_closed_or_declined_case_is_still_found_but_named_by_no_item_any_more(
     intake_client: FlaskClient, case_map: Consumer, settings: Settings
 ) -> None:

@@ -101,6 +101,7 @@ EXPECTED: dict[Op, str] = {
     ("intake", "GET", "/v1/imports/{job_id}"):                     "200 403 200 404 403 403 200 404",
     ("intake", "GET", "/v1/imports/{job_id}/errors"):              "200 403 200 404 403 403 200 404",
     ("intake", "GET", "/v1/imports/{job_id}/results"):             "200 403 200 404 403 403 200 404",
+    ("intake", "POST", "/v1/access-report"):                       "200 403 403 403 403 403 403 403",
     ("intake", "POST", "/v1/case-lookups"):                        "200 403 200 404 200 404 403 403",
     ("intake", "POST", "/v1/activities/{activity_id}/sessions"):   "200 403 200 403 200 403 403 403",
     ("intake", "GET", "/v1/activities/{activity_id}/sessions/{starts_at}"): "200 403 200 403 200 403 403 403",
@@ -630,6 +631,9 @@ BUILDERS: dict[Op, Builder] = {
         w.path(op), {"title": "School meeting", "due_on": "2026-12-02", "assignee": "worker-a"}
     ),
     ("pilots", "PATCH", "/v1/cases/{case_id}/tasks/{task_id}"): _patch({"title": "Call again"}),
+    ("intake", "POST", "/v1/access-report"): lambda w, op, who: Call(
+        w.path(op), {"case_ids": ["any-case"]}, headers={"X-Purpose": "client_request"}
+    ),
     ("pilots", "POST", "/v1/cases/access-report"): lambda w, op, who: Call(
         w.path(op), {"case_ids": [w.ids["case_id"]]}, headers={"X-Purpose": "client_request"}
     ),

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from services.intake.store.tables import audit_entry
@@ -22,7 +24,7 @@ from shared.audit_chain import GENESIS, HashChain
 from shared.observability import current_request_id
 from shared.principal import Principal
 
-__all__ = ["GENESIS", "record", "verify"]
+__all__ = ["GENESIS", "entries_naming", "record", "verify"]
 
 
 def _fields(entry: dict[str, Any]) -> tuple[str, ...]:
@@ -71,3 +73,16 @@ def record(
 def verify(session: Session) -> list[int]:
     """The ids of entries whose hash or link does not hold (empty: the chain is intact)."""
     return CHAIN.verify(session)
+
+
+def entries_naming(session: Session, case_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """Every entry naming any of ``case_ids``, oldest first (who, role, organisation, what, why,
+    when — and which of those cases)."""
+    wanted = sorted(set(case_ids))
+    a = audit_entry.c
+    rows = session.execute(
+        sa.select(a.at, a.subject, a.role, a.organisation, a.action, a.purpose, a.case_ids)
+        .where(a.case_ids.overlap(sa.cast(wanted, postgresql.ARRAY(sa.Text))))
+        .order_by(a.id)
+    ).mappings()
+    return [dict(r) | {"case_ids": sorted(set(r["case_ids"]) & set(wanted))} for r in rows]

@@ -19,6 +19,7 @@ from services.intake.domain.items import ClientProfile, ItemResult
 from services.intake.store.tables import intake_event
 from shared.db import driver_connection, driver_execute, outbox_insert_from
 from shared.messaging.schema import outbox
+from shared.principal import Principal
 
 
 @dataclass
@@ -43,6 +44,9 @@ class Prepared:
     #: A file's batch: each item's source pair, as far as it loaded (``domain.import_results``),
     #: for the import's per-row results; None for items sent over the API.
     sources: list[Source] | None = None
+    #: The items that named a case instead of the young person: index → (case id, who sent it),
+    #: for the audit entry of recording by case.
+    named_cases: dict[int, tuple[str, Principal]] = field(default_factory=dict)
 
 
 # Batches are sent as one JSON document (json_to_recordset) rather than one bind parameter per

@@ -110,6 +110,7 @@ def record_register(
             principal,
             look_up_stored=False,
         )
+        prepared.named_cases.clear()  # the register is audited as one (attendance_recorded)
         written = intake.store(uow, prepared)
         for (index, case_id, mark), outcome in zip(changing, written, strict=True):
             if outcome.status != "accepted" or outcome.event_id is None:

@@ -32,7 +32,7 @@ from services.intake.domain.items import (
 )
 from services.intake.domain.pseudonym import Pseudonym, Pseudonymiser
 from services.intake.domain.validation import Validated, validate_item, validate_items
-from services.intake.store import case_map, idempotency
+from services.intake.store import audit, case_map, idempotency
 from services.intake.store import items as items_store
 from services.intake.store.group_commit import GroupCommit
 from services.intake.store.items import Prepared, copy_row
@@ -157,6 +157,7 @@ class Intake:
             case = cases.get(item["case_id"]) if "case_id" in item else None
             if case is not None:
                 by_case[index] = case
+                prepared.named_cases[index] = (case.case_id, principals[index])
             pending.append(
                 (
                     index,
@@ -292,6 +293,8 @@ class Intake:
         for index, pair in prepared.repeated:
             results.append(twin(index, pair))
         results.sort(key=lambda r: r.index)
+        if prepared.named_cases:
+            _audit_named_cases(session, prepared, results)
         return results
 
     def _profiles(
@@ -332,6 +335,20 @@ class Answer:
 
 class IdempotencyKeyReused(Exception):
     """The ``Idempotency-Key`` was used before by this caller with another request."""
+
+
+def _audit_named_cases(session: Any, prepared: Prepared, results: list[ItemResult]) -> None:
+    """Recording by case is client-level work on that case: one audit entry per caller with the
+    cases its accepted items named (the young person's right to know who processed their data)."""
+    by_caller: dict[Principal, set[str]] = {}
+    for result in results:
+        named = prepared.named_cases.get(result.index)
+        if named is not None and result.status == "accepted":
+            by_caller.setdefault(named[1], set()).add(named[0])
+    for principal, cases in by_caller.items():
+        audit.record(
+            session, principal, f"record_{prepared.kind}_by_case", sorted(cases), "case_work"
+        )
 
 
 def answer(results: list[ItemResult], single: bool) -> Answer:
