@@ -8,6 +8,7 @@ turvaverkko worker SERVICE consumer NAME
 turvaverkko worker SERVICE KIND      another worker of the service: intake imports, pilots
                                      scheduler, notifications sender and dead-letters
 turvaverkko token --role ROLE [--pilot ID ...] [--org ID]   mint a development JWT
+turvaverkko demo                     load the synthetic demo data into a running stack (development)
 """
 
 from __future__ import annotations
@@ -243,6 +244,12 @@ def _cmd_ui_routes(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_demo(settings: Settings, _args: argparse.Namespace) -> int:
+    from services import demo
+
+    return demo.load(settings)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="turvaverkko",
@@ -259,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("kind", help="relay, consumer, or a service's own worker (intake: imports)")
     worker.add_argument("name", nargs="?")
     sub.add_parser("ui-routes", help="print the web UI's route table as JSON")
+    sub.add_parser("demo", help="load the synthetic demo data into a running stack (development)")
     token = sub.add_parser("token", help="mint a development JWT")
     token.add_argument("--role", required=True, choices=ROLES)
     token.add_argument("--pilot", action="append", default=[], help="a pilot id (repeatable)")
@@ -275,6 +283,7 @@ _COMMANDS = {
     "token": _cmd_token,
     "worker": _cmd_worker,
     "ui-routes": _cmd_ui_routes,
+    "demo": _cmd_demo,
 }
 
 
