@@ -246,6 +246,11 @@ def _rejected(payload: Any) -> str:
     return _title(payload)
 
 
+def replayed(headers: dict[str, str]) -> bool:
+    """Whether intake replayed an earlier answer to the same Idempotency-Key and body."""
+    return any(k.lower() == "idempotent-replayed" and v == "true" for k, v in headers.items())
+
+
 def idempotency_key(body: Any) -> dict[str, str]:
     digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
     return {"Idempotency-Key": f"demo-{digest[:48]}"}
@@ -384,22 +389,22 @@ class Loader:
         }
 
     def post_items(self, api: Api, path: str, items: list[dict[str, Any]], what: str) -> None:
-        status, payload, _ = api.call("POST", path, items, headers=idempotency_key(items))
+        status, payload, headers = api.call("POST", path, items, headers=idempotency_key(items))
         if status != 200 or payload["rejected"]:
             raise DemoError(f"POST {path} answered {status}: {_rejected(payload)}")
-        self.report.add(what, payload["accepted"])
+        self.report.add(what, 0 if replayed(headers) else payload["accepted"])
 
     def post_until_known(self, api: Api, path: str, items: list[dict[str, Any]], what: str) -> None:
         """A list POST, repeated while intake does not know its pilot, activity or instrument
         yet (it learns them from the pilots service's events): those items are rejected."""
 
         def accepted() -> bool:
-            status, payload, _ = api.call("POST", path, items, headers=idempotency_key(items))
+            status, payload, headers = api.call("POST", path, items, headers=idempotency_key(items))
             if status != 200:
                 raise DemoError(f"POST {path} answered {status}: {_title(payload)}")
             if payload["rejected"]:
                 return False
-            self.report.add(what, payload["accepted"])
+            self.report.add(what, 0 if replayed(headers) else payload["accepted"])
             return True
 
         try:
@@ -469,9 +474,12 @@ class Loader:
                 ids[n] = found["case_id"]
                 if n == REFERRED_AGAIN and found.get("previous_case_id"):
                     ids.pop(n)  # its second episode exists: nothing more to do
-        for n in ENROLLED:
+        enrolled = [
             self.enrol(cases, pilot, ids[n], pilot.workers[n % len(pilot.workers)])
-        self.sessions(intake, pilot, ids)
+            for n in ENROLLED
+        ]
+        latest = max(datetime.fromisoformat(c["enrolled_at"]) for c in enrolled)
+        self.sessions(intake, pilot, ids, latest)
         self.outcomes(intake, pilot, ids)
         self.tasks(cases, pilot, ids)
         self.endings(cases, lead_cases, lead_intake, pilot, ids)
@@ -485,7 +493,7 @@ class Loader:
         page = api.expect("GET", f"/v1/cases?pilot={pilot.id}&state={state}&limit=1")
         return bool(page["items"])
 
-    def enrol(self, api: Api, pilot: DemoPilot, case_id: str, worker: str) -> None:
+    def enrol(self, api: Api, pilot: DemoPilot, case_id: str, worker: str) -> dict[str, Any]:
         status, case, _ = api.call("GET", f"/v1/cases/{case_id}")
         if status != 200:
             raise DemoError(f"GET /v1/cases/… answered {status}")
@@ -497,14 +505,21 @@ class Loader:
             )
             self.report.add("enrolments")
         if not case.get("responsible_worker"):
-            api.expect(
+            case = api.expect(
                 "PATCH",
                 f"/v1/cases/{case_id}",
                 {"responsible_worker": worker},
                 headers={"If-Match": f'"{case["version"]}"'},
             )
+        return dict(case)
 
-    def sessions(self, intake: Api, pilot: DemoPilot, ids: dict[int, str]) -> None:
+    def sessions(
+        self, intake: Api, pilot: DemoPilot, ids: dict[int, str], enrolled: datetime
+    ) -> None:
+        """Four weekly sessions in the autumn (before the young people were enrolled: their
+        history), the one-off concert, and the latest session just after the last enrolment —
+        the first attended one after it makes the cases active. Its time comes from the stored
+        enrolments, so a later run names the same session."""
         weekly = f"/v1/activities/{pilot.id}-weekly-group/sessions"
         first = datetime(2026, 9, 3, 16, 0, tzinfo=HELSINKI)
         registers: list[tuple[str, dict[str, Any]]] = []
@@ -537,20 +552,36 @@ class Loader:
                 },
             )
         )
+        latest = (enrolled + timedelta(seconds=1)).replace(microsecond=0)
+        registers.append(
+            (
+                weekly,
+                {
+                    "starts_at": latest.isoformat(),
+                    "duration_minutes": 90,
+                    "attendance": [
+                        {"case_id": ids[n], "attendance": "attended"} for n in IN_SESSIONS
+                    ],
+                },
+            )
+        )
+        wait_for(
+            lambda: datetime.now(HELSINKI) > latest, "the latest session's time", self.deadline, 0.2
+        )
         for path, register in registers:
             answer: list[Any] = []
 
             def recorded(
                 path: str = path, register: dict[str, Any] = register, answer: list[Any] = answer
             ) -> bool:
-                status, payload, _ = intake.call(
+                status, payload, headers = intake.call(
                     "POST", path, register, headers=idempotency_key(register)
                 )
                 if status == 404:  # intake does not know the activity yet
                     return False
                 if status != 200:
                     raise DemoError(f"POST {path} answered {status}: {_title(payload)}")
-                answer.append(payload)
+                answer.append({"accepted": 0} if replayed(headers) else payload)
                 return True
 
             wait_for(recorded, f"intake to know {path.split('/')[3]}", self.deadline)
@@ -629,7 +660,7 @@ class Loader:
         for pilot in PILOTS:
             self.pilot(pilot)
         self.say(f"Demo data loaded in {time.monotonic() - started:.0f} s:")
-        made = ", ".join(f"{n} {what}" for what, n in sorted(self.report.created.items()))
+        made = ", ".join(f"{n} {what}" for what, n in sorted(self.report.created.items()) if n)
         self.say(f"  new: {made or 'nothing (it was loaded already)'}")
         self.say("Demo users (sign in as one, or: turvaverkko token --role ROLE --subject SUBJECT")
         self.say("  --pilot PILOT):")
