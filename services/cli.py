@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.engine import make_url
 
+from services import demo
 from services.registry import SERVICES, gunicorn_worker_arguments, web_gateway_arguments
 from shared import migrations
 from shared.auth import ROLES, mint_dev_token
@@ -233,6 +234,8 @@ def _cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
             f"  (API docs: /docs, OpenAPI: /openapi.json)",
         )
     supervisor.say("turvaverkko", "Ctrl-C stops everything")
+    if hint := demo.offer(settings):
+        supervisor.say("turvaverkko", hint)
     return supervisor.run()
 
 
@@ -245,8 +248,6 @@ def _cmd_ui_routes(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(settings: Settings, _args: argparse.Namespace) -> int:
-    from services import demo
-
     return demo.load(settings)
 
 

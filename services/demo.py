@@ -37,10 +37,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+
 from services.intake.domain.hetu import format_identity_code
+from services.pilots.store import tables
 from shared.auth import mint_dev_token
 from shared.config import Settings
+from shared.db import create_engine
 
+EVERY_PILOT = {"coordinator": "(all, aggregates only)", "admin": "(all)"}
 HELSINKI = ZoneInfo("Europe/Helsinki")
 SOURCE_SYSTEM = "turvaverkko-demo"
 PEOPLE_PER_PILOT = 75
@@ -666,7 +671,24 @@ class Loader:
         self.say("  --pilot PILOT):")
         self.say(f"  {'subject':<20} {'role':<14} pilots")
         for subject, role, pilots in demo_users():
-            self.say(f"  {subject:<20} {role:<14} {', '.join(pilots) or '(all, aggregates only)'}")
+            self.say(f"  {subject:<20} {role:<14} {', '.join(pilots) or EVERY_PILOT[role]}")
+
+
+def offer(settings: Settings) -> str | None:
+    """What ``turvaverkko run`` says on an empty development database: how to load the demo."""
+    if settings.env != "development" or settings.jwks_url:
+        return None
+    engine = create_engine(settings.database_url("pilots"), poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            if connection.execute(sa.select(sa.exists().select_from(tables.pilot))).scalar():
+                return None
+    finally:
+        engine.dispose()
+    return (
+        "the database has no pilots yet: load the synthetic demo data with `make demo` "
+        "(or `turvaverkko demo`) in another terminal once the services answer"
+    )
 
 
 def load(settings: Settings, out: Any = sys.stdout) -> int:

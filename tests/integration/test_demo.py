@@ -19,13 +19,14 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from services.demo import PILOTS, demo_users, load
+from services.demo import PILOTS, demo_users, load, offer
 from shared.auth import mint_dev_token
 from shared.config import Settings
 from tests.conftest import ROOT, worker_environment
 from tests.integration.conftest import INTAKE_TABLES, PILOTS_TABLES
 from tests.support.notifications import empty_notifications
 from tests.support.stack import TURVAVERKKO, RunningStack, start_stack
+from tests.support.workers import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -93,6 +94,7 @@ def test_the_demo_loads_a_living_system_once(
     reader.start()
     try:
         started = time.monotonic()
+        wait_until(lambda: any("make demo" in line for line in lines), 10, "the offer")
         first = _demo(stack, settings)
         took = time.monotonic() - started
         assert first.returncode == 0, first.stdout + first.stderr
@@ -118,6 +120,8 @@ def test_the_demo_loads_a_living_system_once(
         active = next(c for c in cases if c["state"] == "active")
         kinds = {e["kind"] for e in _get(f"{pilots}/v1/cases/{active['id']}/timeline", worker)}
         assert {"referral", "participation"} <= kinds, kinds
+
+        assert offer(settings) is None  # `turvaverkko run` offers it on an empty database only
 
         # A second run adds nothing.
         before = _counts(stack, settings)
