@@ -13,9 +13,10 @@ the case is in the state that precedes it — so running it twice adds nothing.
 What it loads: organisations, four pilots in different regions (names in fi/sv/en), their members
 (a worker and a lead each, plus a second worker in Oulu), a weekly group and a one-off event per
 pilot, an instrument, 75 young people per pilot with referrals; then, per pilot: enrolments with a
-responsible worker, four weekly sessions and the one-off event through the attendance register,
-baseline and follow-up outcomes by case id, tasks (due today, overdue, next week), a closed case,
-a declined one, and a young person referred again after their case was closed (a second episode).
+responsible worker, five weekly sessions (the latest after the enrolments: the cases become
+active) and the one-off event through the attendance register, baseline and follow-up outcomes by
+case id, tasks (due today, overdue, next week), a closed case, a declined one, and a young person
+referred again after their case was closed (a second episode).
 
 Idle cases are not made: a case is idle only after it has been in the system for its pilot's
 ``idle_days`` (at least one day) with nothing happening. The demo's Helsinki pilot has
@@ -480,8 +481,7 @@ class Loader:
                 if n == REFERRED_AGAIN and found.get("previous_case_id"):
                     ids.pop(n)  # its second episode exists: nothing more to do
         enrolled = [
-            self.enrol(cases, pilot, ids[n], pilot.workers[n % len(pilot.workers)])
-            for n in ENROLLED
+            self.enrol(cases, ids[n], pilot.workers[n % len(pilot.workers)]) for n in ENROLLED
         ]
         latest = max(datetime.fromisoformat(c["enrolled_at"]) for c in enrolled)
         self.sessions(intake, pilot, ids, latest)
@@ -498,7 +498,7 @@ class Loader:
         page = api.expect("GET", f"/v1/cases?pilot={pilot.id}&state={state}&limit=1")
         return bool(page["items"])
 
-    def enrol(self, api: Api, pilot: DemoPilot, case_id: str, worker: str) -> dict[str, Any]:
+    def enrol(self, api: Api, case_id: str, worker: str) -> dict[str, Any]:
         status, case, _ = api.call("GET", f"/v1/cases/{case_id}")
         if status != 200:
             raise DemoError(f"GET /v1/cases/… answered {status}")
@@ -595,13 +595,13 @@ class Loader:
     def outcomes(self, intake: Api, pilot: DemoPilot, ids: dict[int, str]) -> None:
         items = []
         for n in WITH_BASELINE:
-            items.append(self.outcome(pilot, n, ids[n], "baseline", 30 + n % 15, 40))
+            items.append(self.outcome(pilot, n, ids[n], "baseline", 30 + n % 15))
         for n in WITH_FOLLOW_UP:
-            items.append(self.outcome(pilot, n, ids[n], "follow_up", 40 + n % 20, 5))
+            items.append(self.outcome(pilot, n, ids[n], "follow_up", 40 + n % 20))
         self.post_until_known(intake, "/v1/outcomes", items, "outcomes")
 
     def outcome(
-        self, pilot: DemoPilot, n: int, case_id: str, time_point: str, value: int, days_ago: int
+        self, pilot: DemoPilot, n: int, case_id: str, time_point: str, value: int
     ) -> dict[str, Any]:
         return {
             "source_system": SOURCE_SYSTEM,
