@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format migrate check-compose bench lock clean
+.PHONY: run demo test lint format migrate check-compose bench lock clean
 
 # Create the virtual environment if absent and install exactly the pinned set.
 $(STAMP): pyproject.toml constraints.txt
@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml constraints.txt
 
 run: $(STAMP)  ## migrate, then run every service and worker in the foreground
 	$(BIN)/turvaverkko run
+
+demo: $(STAMP)  ## load the synthetic demo data into the stack `make run` runs (development only)
+	$(BIN)/turvaverkko demo
 
 test: $(STAMP)  ## the whole suite against the real PostgreSQL and RabbitMQ
 	$(BIN)/ruff check .

@@ -8,6 +8,7 @@ turvaverkko worker SERVICE consumer NAME
 turvaverkko worker SERVICE KIND      another worker of the service: intake imports, pilots
                                      scheduler, notifications sender and dead-letters
 turvaverkko token --role ROLE [--pilot ID ...] [--org ID]   mint a development JWT
+turvaverkko demo                     load the synthetic demo data into a running stack (development)
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.engine import make_url
 
+from services import demo
 from services.registry import SERVICES, gunicorn_worker_arguments, web_gateway_arguments
 from shared import migrations
 from shared.auth import ROLES, mint_dev_token
@@ -232,6 +234,8 @@ def _cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
             f"  (API docs: /docs, OpenAPI: /openapi.json)",
         )
     supervisor.say("turvaverkko", "Ctrl-C stops everything")
+    if hint := demo.offer(settings):
+        supervisor.say("turvaverkko", hint)
     return supervisor.run()
 
 
@@ -241,6 +245,10 @@ def _cmd_ui_routes(settings: Settings, args: argparse.Namespace) -> int:
 
     print(json.dumps([route.as_dict() for route in ROUTES.values()], indent=2))
     return 0
+
+
+def _cmd_demo(settings: Settings, _args: argparse.Namespace) -> int:
+    return demo.load(settings)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -259,6 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("kind", help="relay, consumer, or a service's own worker (intake: imports)")
     worker.add_argument("name", nargs="?")
     sub.add_parser("ui-routes", help="print the web UI's route table as JSON")
+    sub.add_parser("demo", help="load the synthetic demo data into a running stack (development)")
     token = sub.add_parser("token", help="mint a development JWT")
     token.add_argument("--role", required=True, choices=ROLES)
     token.add_argument("--pilot", action="append", default=[], help="a pilot id (repeatable)")
@@ -275,6 +284,7 @@ _COMMANDS = {
     "token": _cmd_token,
     "worker": _cmd_worker,
     "ui-routes": _cmd_ui_routes,
+    "demo": _cmd_demo,
 }
 
 
