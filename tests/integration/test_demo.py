@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import signal
 import subprocess
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -86,12 +84,8 @@ def test_the_demo_loads_a_living_system_once(
         with engines[service].begin() as connection:
             connection.execute(sa.text(f"TRUNCATE {', '.join(tables)}"))
     empty_notifications(engines["notifications"])
-    stack = start_stack(settings, tmp_path)
-    # The demo makes the stack log a lot: read it as it comes, or the pipe fills and blocks it.
-    assert stack.process.stdout is not None
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(stack.process.stdout or ()), daemon=True)
-    reader.start()
+    stack = start_stack(settings, tmp_path)  # which reads the stack's output as it comes
+    lines = stack.lines
     try:
         started = time.monotonic()
         wait_until(lambda: any("make demo" in line for line in lines), 10, "the offer")
@@ -130,14 +124,8 @@ def test_the_demo_loads_a_living_system_once(
         assert "nothing (it was loaded already)" in second.stdout, second.stdout
         assert _counts(stack, settings) == before
     finally:
-        stack.process.send_signal(signal.SIGINT)
-        try:
-            stack.process.wait(timeout=40)
-        finally:
-            stack.process.kill()
-            reader.join(timeout=10)
-            stack.process.stdout.close()
-    assert stack.process.returncode == 0, "".join(lines[-50:])
+        output = stack.stop()
+    assert stack.process.returncode == 0, output[-5000:]
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,9 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from shared.config import Settings
@@ -38,9 +39,23 @@ def ready(port: int) -> bool:
 class RunningStack:
     process: subprocess.Popen[str]
     ports: dict[str, int]
+    #: Everything printed so far: read as it comes by a thread of its own, so that a busy stack
+    #: never fills the pipe and blocks on its own logging (the demo's traffic once did).
+    lines: list[str] = field(default_factory=list)
+    reader: threading.Thread | None = None
+
+    def __post_init__(self) -> None:
+        self.reader = threading.Thread(
+            target=lambda: self.lines.extend(self.process.stdout or ()), daemon=True
+        )
+        self.reader.start()
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
 
     def stop(self) -> str:
         """Ctrl-C, as a person would; returns everything the supervisor printed."""
@@ -48,10 +63,14 @@ class RunningStack:
 
         self.process.send_signal(signal.SIGINT)
         try:
-            output, _ = self.process.communicate(timeout=40)
+            self.process.wait(timeout=40)
         finally:
             self.process.kill()
-        return output
+            if self.reader is not None:
+                self.reader.join(timeout=10)
+            if self.process.stdout is not None:
+                self.process.stdout.close()
+        return self.output
 
 
 def start_stack(
@@ -82,5 +101,5 @@ def start_stack(
         )
     except AssertionError:
         raise AssertionError(stack.stop()) from None
-    assert process.poll() is None, process.communicate()[0]
+    assert process.poll() is None, stack.stop()
     return stack
