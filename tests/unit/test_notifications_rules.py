@@ -252,7 +252,7 @@ def test_a_case_opened_tells_no_one_and_its_webhook_carries_the_code_for_the_sou
         "pilot_id": "p-1",
         "key_id": "SECRET-KEY-ID",
         "pseudonym": "SECRET-PSEUDONYM",
-        "previous_case_id": None,
+        "previous_case_id": "c-0",
         "opened_at": "2026-10-01T12:00:00+03:00",
         "referral": {
             "event_id": "e-1",
@@ -265,7 +265,6 @@ def test_a_case_opened_tells_no_one_and_its_webhook_carries_the_code_for_the_sou
         "case_id": "c-1",
         "case_code": "K7QM-3XPD",
         "pilot_id": "p-1",
-        "previous_case_id": None,
         "opened_at": "2026-10-01T12:00:00+03:00",
         "source_system": "apotti",
         "source_id": "R-1",
