@@ -9,13 +9,14 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 
 
-def _script():  # type: ignore[no-untyped-def]
+def _script() -> ModuleType:
     spec = importlib.util.spec_from_file_location("web_openapi", WEB / "scripts" / "openapi.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -28,7 +29,8 @@ SCRIPT = _script()
 
 @pytest.fixture(scope="module")
 def documents() -> dict[Path, str]:
-    return SCRIPT.documents()  # type: ignore[no-any-return]
+    documents: dict[Path, str] = SCRIPT.documents()
+    return documents
 
 
 @pytest.mark.parametrize("service", SCRIPT.SERVICES)

@@ -4,7 +4,9 @@ import { RouterProvider, createMemoryRouter } from "react-router";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { routes, makeQueryClient } from "../App";
 import { setToken } from "../auth";
+import pilotsDocument from "../../openapi/pilots.json";
 import i18n from "../i18n";
+import { ITEMS } from "./MyWork";
 
 const COUNTS = {
   tasks_due_today: 3,
@@ -80,6 +82,15 @@ describe("My work", () => {
     const skip = await screen.findByRole("link", { name: "Siirry sisältöön" });
     const main = screen.getByRole("main");
     expect(skip.getAttribute("href")).toBe(`#${main.id}`);
+  });
+});
+
+describe("the counts' links", () => {
+  it("go where the API documents each count's list", () => {
+    const documented = pilotsDocument.components.schemas.MyWork.properties;
+    expect(Object.fromEntries(ITEMS.map((item) => [item.count, item.href]))).toEqual(
+      Object.fromEntries(Object.entries(documented).map(([count, schema]) => [count, schema.description])),
+    );
   });
 });
 
