@@ -2,24 +2,16 @@
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
 
-// In development (`npm run dev`) the dev server stands in for the :8080 gateway: one origin, the
-// APIs under /api/<service>/ forwarded to each service's own port (no CORS).
-const SERVICES = { intake: 8001, pilots: 8002, notifications: 8003 } as const;
+// In development (`npm run dev`, with `make run` running) the dev server serves the sources with
+// hot reload and forwards /api/ to the one origin at :8080 (services/gateway.py), which passes
+// each /api/<service>/ on to its service: the same paths as the built UI uses, no CORS.
+const ORIGIN = process.env.TURVAVERKKO_WEB_ORIGIN ?? "http://127.0.0.1:8080";
 
 export default defineConfig({
   plugins: [react()],
   server: {
-    port: 8080,
-    strictPort: true,
-    proxy: Object.fromEntries(
-      Object.entries(SERVICES).map(([service, port]) => [
-        `/api/${service}`,
-        {
-          target: `http://127.0.0.1:${port}`,
-          rewrite: (path: string) => path.slice(`/api/${service}`.length) || "/",
-        },
-      ]),
-    ),
+    port: 5173,
+    proxy: { "/api": { target: ORIGIN } },
   },
   build: {
     outDir: "dist",

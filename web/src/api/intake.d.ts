@@ -711,6 +711,11 @@ export interface components {
             opened_at?: string;
             /** @description The young person's earlier episode. */
             previous_case_id?: string | null;
+            /**
+             * Format: date-time
+             * @description When it was closed or declined: no item may name it any more.
+             */
+            ended_at?: string | null;
         };
         CaseLookupResult: {
             /** @description Newest first. */
