@@ -604,6 +604,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/access-report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Who looked these cases up, recorded or read their attendance or recorded by case in
+         *     intake: when, in what role, for what purpose. Admins, with `X-Purpose: client_request`
+         *     (or `data_protection_audit`); itself audited. `Accept: text/csv` gives a printable CSV.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Why the data is processed; written to the audit log. */
+                    "X-Purpose"?: "case_work" | "supervision" | "client_request" | "data_protection_audit";
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["AccessReportIn"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -777,6 +825,23 @@ export interface components {
             updated_at?: string;
             /** @description By case id. */
             attendance?: components["schemas"]["Mark"][];
+        };
+        AccessReportIn: {
+            /** @description The young person's cases (POST /v1/case-lookups finds them). */
+            case_ids: string[];
+        };
+        AccessEntry: {
+            /** Format: date-time */
+            at?: string;
+            subject?: string;
+            role?: string;
+            organisation?: string | null;
+            action?: string;
+            purpose?: string;
+            case_ids?: string[];
+        };
+        AccessReport: {
+            entries?: components["schemas"]["AccessEntry"][];
         };
         Referral: {
             /** @description The sending system, e.g. apotti-hus. */

@@ -831,7 +831,7 @@ export interface paths {
         };
         /**
          * The caller's pilots' cases; filter by pilot, state, responsible worker (`me`), idle,
-         *     activity, referral date, case code or earlier episode. Each case listed is written to
+         *     activity, referral date or earlier episode (a case code: `POST /v1/cases/by-code`). Each case listed is written to
          *     the audit log.
          */
         get: {
@@ -849,8 +849,6 @@ export interface paths {
                     responsible?: string;
                     /** @description true: only the cases idle now (quiet for the pilot's idle days). */
                     idle?: boolean;
-                    /** @description The case code (case, spaces and dashes do not matter). */
-                    code?: string;
                     /** @description true: not closed or declined; false: final. */
                     open?: boolean;
                     /** @description Later episodes of this case. */
