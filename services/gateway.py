@@ -44,11 +44,13 @@ StartResponse = Callable[..., Any]
 #: The services behind ``/api/<name>/``.
 SERVICES = tuple(SERVICE_PORTS)
 
-#: Sent with every answer, here and by nginx in production (a test compares the two).
+#: Sent with every answer, here and by nginx in production (a test compares the two). Styles may
+#: be inline: the Suomi.fi components are styled-components, which write their CSS into <style>
+#: elements at run time (a nonce cannot be given to static files); scripts may not.
 SECURITY_HEADERS: dict[str, str] = {
     "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
-        "form-action 'self'; frame-ancestors 'none'"
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
