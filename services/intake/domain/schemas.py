@@ -77,6 +77,19 @@ class LocalDateTime(fields.DateTime):
         return result
 
 
+def _not_an_identity_code(value: str) -> None:
+    """A source id is published (``referral.received``, ``case.opened``, the referring system's
+    webhook): one that is a valid personal identity code — a file whose columns were mapped
+    wrong, an export keyed by the young person — would publish the identifier itself."""
+    if len(value) != 11:  # the cheap test first: a henkilötunnus has 11 characters
+        return
+    try:
+        parse_identity_code(value)
+    except InvalidIdentityCode:
+        return
+    raise ValidationError("A source id may not be a personal identity code.")
+
+
 class ItemSchema(StrictSchema):
     """Fields every item has: where it comes from, which pilot, and who (by one identifier)."""
 
@@ -87,7 +100,7 @@ class ItemSchema(StrictSchema):
     )
     source_id = Identifier(
         required=True,
-        validate=_TEXT_ID,
+        validate=validate.And(_TEXT_ID, _not_an_identity_code),
         metadata={
             "description": "The item's id in the sending system; "
             "a replay with the same pair is a duplicate."
