@@ -100,7 +100,7 @@ class ItemSchema(StrictSchema):
     )
     source_id = Identifier(
         required=True,
-        validate=validate.And(_TEXT_ID, _not_an_identity_code),
+        validate=[_TEXT_ID, _not_an_identity_code],
         metadata={
             "description": "The item's id in the sending system; "
             "a replay with the same pair is a duplicate."
